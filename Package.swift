@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers, bottom to top:
+//   COpenBLAS    system library (Debian libopenblas-dev): cblas_sgemm and OpenBLAS introspection
+//   NumericCore  tensors, reverse-mode gradients, optimisers, schedules, random numbers, file formats; knows nothing about faces
+//   FaceNaming   the face-naming library: SECLA projection heads (more lands with the data, loss and training issues)
+//   secla        the command-line tool (thin shell over FaceNaming)
+//   secla-bench  benchmarks that print figures; never run as tests
+
+
+
+let package = Package(
+    name: "secla",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "NumericCore", targets: ["NumericCore"]),
+        .library(name: "FaceNaming", targets: ["FaceNaming"]),
+        .executable(name: "secla", targets: ["secla"]),
+        .executable(name: "secla-bench", targets: ["secla-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Native libraries
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+
+        // MARK: - Libraries
+        .target(name: "NumericCore", dependencies: ["COpenBLAS"]),
+        .target(name: "FaceNaming", dependencies: ["NumericCore"]),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "secla",
+            dependencies: ["FaceNaming", "NumericCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "secla-bench",
+            dependencies: ["FaceNaming", "NumericCore", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: - Tests
+        .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceNamingTests", dependencies: ["FaceNaming", "NumericCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,3 @@
+import Testing
+import FaceNaming
+@Test func placeholder() {}
