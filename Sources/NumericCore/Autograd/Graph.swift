@@ -1,0 +1,116 @@
+// Reverse-mode gradients: a tape of tensor-level operations.
+//
+// Design: a tape (micrograd's idea at tensor granularity) rather than hand-written forward/backward pairs per layer.
+// SECLA, its faithful and clean variants, and SECLA-B compose the same few primitives in many ways (two score
+// directions, agreement terms, matched / unmatched / prototype groups that reuse one model three times per step).
+// Hand-deriving the backward of every composition would be error-prone; with a tape each primitive's backward is
+// written and checked against finite differences once, and every composition is then correct by construction.
+// Primitives are coarse (a whole linear layer, a whole set reduction), so the tape adds a few closure calls per
+// layer, negligible next to the sgemm calls that dominate; the benchmark `secla-bench core` measures this.
+//
+// Each primitive lives in `Ops+*.swift` with its forward and backward side by side; the backward's comment quotes the
+// forward line it differentiates. Nodes are appended in execution order, so reverse order is a topological order:
+// backward is one loop, no recursion. Gradients accumulate (+=), so a value used twice gets both contributions.
+//
+// Dimension letters used in comments across the Autograd files: R rows, C columns, G sets (segments), K inputs.
+
+/// A value recorded on a `Graph` tape (an index into it).
+public struct Var: Hashable, Sendable {
+    public let id: Int
+}
+
+public final class Graph {
+    /// Backward of one node: reads the node's output gradient from the graph and accumulates into its inputs.
+    typealias Backward = (Graph) -> Void
+
+    struct Node {
+        let value: Tensor
+        var grad: Tensor?
+        let requiresGrad: Bool
+        let backward: Backward?
+    }
+
+    private(set) var nodes: [Node] = []
+
+    public init() {}
+
+    public var count: Int { nodes.count }
+
+    // MARK: - Leaves
+
+    /// An input that needs no gradient (features, targets, masks).
+    public func constant(_ value: Tensor) -> Var {
+        append(Node(value: value, grad: nil, requiresGrad: false, backward: nil))
+    }
+
+    /// An input whose gradient is wanted; it is accumulated into `grad` when given (a parameter's view in a
+    /// `ParameterStore`, so repeated uses and repeated graphs add up until `zeroGrad`), else into a new buffer.
+    public func variable(_ value: Tensor, grad: Tensor? = nil) -> Var {
+        if let grad {
+            shapeCheck(grad.shape == value.shape, "gradient buffer \(describe(grad.shape)) for a value \(describe(value.shape))")
+        }
+        return append(Node(value: value, grad: grad, requiresGrad: true, backward: nil))
+    }
+
+    /// The named parameter of `store`, with its gradient accumulated into the store's gradient buffer.
+    public func parameter(_ store: ParameterStore, _ name: String) -> Var {
+        guard let i = store.index(of: name) else {
+            preconditionFailure("Graph.parameter: no parameter named \(name); known: \(store.names.joined(separator: ", "))")
+        }
+        return variable(store.value(at: i), grad: store.grad(at: i))
+    }
+
+    // MARK: - Reading
+
+    public func value(_ v: Var) -> Tensor { nodes[v.id].value }
+
+    /// The accumulated gradient of `v` after `backward`, or nil when nothing flowed into it.
+    public func grad(_ v: Var) -> Tensor? { nodes[v.id].grad }
+
+    public func requiresGrad(_ v: Var) -> Bool { nodes[v.id].requiresGrad }
+
+    public func shape(_ v: Var) -> [Int] { nodes[v.id].value.shape }
+
+    // MARK: - Recording (used by the primitives)
+
+    /// Records an operation's output. `backward` runs only if some input requires a gradient.
+    func record(_ value: Tensor, inputs: [Var], backward: @escaping (Graph, Var) -> Void) -> Var {
+        let needs = inputs.contains { nodes[$0.id].requiresGrad }
+        let id = nodes.count
+        let out = Var(id: id)
+        return append(Node(value: value, grad: nil, requiresGrad: needs, backward: needs ? { g in backward(g, out) } : nil))
+    }
+
+    private func append(_ node: Node) -> Var {
+        nodes.append(node)
+        return Var(id: nodes.count - 1)
+    }
+
+    /// The gradient flowing into `v` (zeros if none arrived, e.g. an output that did not reach the loss).
+    func outputGrad(_ v: Var) -> Tensor {
+        if let g = nodes[v.id].grad { return g }
+        let z = Tensor(zeros: nodes[v.id].value.shape)
+        nodes[v.id].grad = z
+        return z
+    }
+
+    /// Calls `body` with a pointer to `v`'s gradient buffer to accumulate into (allocated as zeros on first use),
+    /// or does nothing when `v` needs no gradient.
+    func accumulate(into v: Var, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        guard nodes[v.id].requiresGrad else { return }
+        if nodes[v.id].grad == nil { nodes[v.id].grad = Tensor(zeros: nodes[v.id].value.shape) }
+        body(nodes[v.id].grad!.pointer)
+    }
+
+    // MARK: - Backward
+
+    /// Seeds d`loss` = 1 (`loss` must hold one element) and runs every recorded backward in reverse order.
+    public func backward(_ loss: Var) {
+        shapeCheck(nodes[loss.id].value.count == 1, "backward needs a scalar loss, got \(describe(nodes[loss.id].value.shape))")
+        accumulate(into: loss) { $0[0] += 1 }
+        for id in stride(from: loss.id, through: 0, by: -1) {
+            guard let backward = nodes[id].backward, nodes[id].grad != nil else { continue }
+            backward(self)
+        }
+    }
+}
