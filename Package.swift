@@ -3,6 +3,7 @@ import PackageDescription
 
 // Layers, bottom to top:
 //   COpenBLAS    system library (Debian libopenblas-dev): cblas_sgemm and OpenBLAS introspection
+//   CAllocator   one glibc allocator setting (mallopt) that Swift's Glibc module does not expose
 //   NumericCore  tensors, reverse-mode gradients, optimisers, schedules, random numbers, file formats; knows nothing about faces
 //   FaceNaming   the face-naming library: SECLA projection heads (more lands with the data, loss and training issues)
 //   secla        the command-line tool (thin shell over FaceNaming)
@@ -30,8 +31,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
 
+        .target(name: "CAllocator"),
+
         // MARK: - Libraries
-        .target(name: "NumericCore", dependencies: ["COpenBLAS"]),
+        .target(name: "NumericCore", dependencies: ["COpenBLAS", "CAllocator"]),
         .target(name: "FaceNaming", dependencies: ["NumericCore"]),
 
         // MARK: - Executables

@@ -14,6 +14,15 @@
 //
 // Dimension letters used in comments across the Autograd files: R rows, C columns, G sets (segments), K inputs.
 
+/// One sgemm call: `C[m×n] = op(A)·op(B) + beta·C` with inner dimension k.
+public struct GemmShape: Hashable, Sendable {
+    public let transA: Bool, transB: Bool
+    public let m: Int, n: Int, k: Int
+    public let beta: Float
+    /// Floating-point operations (a multiply and an add per term).
+    public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
 /// A value recorded on a `Graph` tape (an index into it).
 public struct Var: Hashable, Sendable {
     public let id: Int
@@ -32,7 +41,19 @@ public final class Graph {
 
     private(set) var nodes: [Node] = []
 
-    public init() {}
+    /// When true, every sgemm the tape issues (forward and backward) is logged in `gemmLog`, so a benchmark can
+    /// count the step's floating-point work and replay the same products on their own.
+    public let logsGemms: Bool
+    public private(set) var gemmLog: [GemmShape] = []
+
+    public init(logsGemms: Bool = false) { self.logsGemms = logsGemms }
+
+    @inline(__always)
+    func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+               b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if logsGemms { gemmLog.append(GemmShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta)) }
+        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
 
     public var count: Int { nodes.count }
 

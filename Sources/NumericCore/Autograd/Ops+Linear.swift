@@ -11,26 +11,26 @@ extension Graph {
         shapeCheck(k == k2, "matmul inner dimensions differ: op(A) is [\(m), \(k)] (A \(describe(A.shape)), transA \(transA)), "
                    + "op(B) is [\(k2), \(n)] (B \(describe(B.shape)), transB \(transB))")
         let C = Tensor(uninitialized: [m, n])  // (m, n)
-        BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: A.pointer, lda: A.shape[1],
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: A.pointer, lda: A.shape[1],
                    b: B.pointer, ldb: B.shape[1], beta: 0, c: C.pointer, ldc: n)
         return record(C, inputs: [a, b]) { g, c in
             let dC = g.outputGrad(c)  // (m, n)
             // forward: C = op(A) · op(B)
             g.accumulate(into: a) { dA in
                 if !transA {  // dA[m,k] += dC · op(B)ᵀ
-                    BLAS.sgemm(transA: false, transB: !transB, m: m, n: k, k: n, a: dC.pointer, lda: n,
+                    g.sgemm(transA: false, transB: !transB, m: m, n: k, k: n, a: dC.pointer, lda: n,
                                b: B.pointer, ldb: B.shape[1], beta: 1, c: dA, ldc: k)
                 } else {  // A is [k, m]: dA[k,m] += op(B) · dCᵀ
-                    BLAS.sgemm(transA: transB, transB: true, m: k, n: m, k: n, a: B.pointer, lda: B.shape[1],
+                    g.sgemm(transA: transB, transB: true, m: k, n: m, k: n, a: B.pointer, lda: B.shape[1],
                                b: dC.pointer, ldb: n, beta: 1, c: dA, ldc: m)
                 }
             }
             g.accumulate(into: b) { dB in
                 if !transB {  // dB[k,n] += op(A)ᵀ · dC
-                    BLAS.sgemm(transA: !transA, transB: false, m: k, n: n, k: m, a: A.pointer, lda: A.shape[1],
+                    g.sgemm(transA: !transA, transB: false, m: k, n: n, k: m, a: A.pointer, lda: A.shape[1],
                                b: dC.pointer, ldb: n, beta: 1, c: dB, ldc: n)
                 } else {  // B is [n, k]: dB[n,k] += dCᵀ · op(A)
-                    BLAS.sgemm(transA: true, transB: transA, m: n, n: k, k: m, a: dC.pointer, lda: n,
+                    g.sgemm(transA: true, transB: transA, m: n, n: k, k: m, a: dC.pointer, lda: n,
                                b: A.pointer, ldb: A.shape[1], beta: 1, c: dB, ldc: k)
                 }
             }
@@ -51,17 +51,17 @@ extension Graph {
             for r in 0..<R { (Y.pointer + r * nOut).update(from: Bv.pointer, count: nOut) }
             beta = 1
         }
-        BLAS.sgemm(transA: false, transB: true, m: R, n: nOut, k: nIn, a: X.pointer, lda: nIn,
+        sgemm(transA: false, transB: true, m: R, n: nOut, k: nIn, a: X.pointer, lda: nIn,
                    b: W.pointer, ldb: nIn, beta: beta, c: Y.pointer, ldc: nOut)
         return record(Y, inputs: b.map { [x, w, $0] } ?? [x, w]) { g, y in
             let dY = g.outputGrad(y)  // (R, out)
             // forward: Y = X · Wᵀ + b
             g.accumulate(into: x) { dX in  // dX[R,in] += dY · W
-                BLAS.sgemm(transA: false, transB: false, m: R, n: nIn, k: nOut, a: dY.pointer, lda: nOut,
+                g.sgemm(transA: false, transB: false, m: R, n: nIn, k: nOut, a: dY.pointer, lda: nOut,
                            b: W.pointer, ldb: nIn, beta: 1, c: dX, ldc: nIn)
             }
             g.accumulate(into: w) { dW in  // dW[out,in] += dYᵀ · X
-                BLAS.sgemm(transA: true, transB: false, m: nOut, n: nIn, k: R, a: dY.pointer, lda: nOut,
+                g.sgemm(transA: true, transB: false, m: nOut, n: nIn, k: R, a: dY.pointer, lda: nOut,
                            b: X.pointer, ldb: nIn, beta: 1, c: dW, ldc: nIn)
             }
             if let b {

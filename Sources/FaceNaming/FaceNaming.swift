@@ -1,1 +1,0 @@
-// The face-naming library: data, encoders, models, losses, training, inference, metrics and baselines.

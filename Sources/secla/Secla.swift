@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct Secla: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secla",
+        abstract: "Weakly supervised face naming: label each face in a news photo with a name from its caption, or NONAME.",
+        discussion: """
+            Implements SECLA and SECLA-B (Qu, Tuytelaars, Moens, WACV 2023) on an OpenBLAS-backed numeric core.
+            Until the SECLA training commands land, `demo` runs the numeric core end to end on generated data.
+
+            Examples:
+              secla demo                 train the projection heads on a generated corpus and label its faces
+              secla info                 show the BLAS kernels and threads in use
+            """,
+        subcommands: [Demo.self, Info.self]
+    )
+}

@@ -1,3 +1,0 @@
-import Testing
-import FaceNaming
-@Test func placeholder() {}
