@@ -110,6 +110,19 @@ func normal(_ shape: [Int], seed: UInt64, std: Float = 1) -> Tensor {
 }
 
 @Suite struct TapeBehaviour {
+    /// The checker itself must catch a wrong backward: y = x² recorded with the gradient of x³ instead of 2x.
+    @Test func gradientCheckRejectsAWrongBackward() {
+        let checks = checkGradients([normal([5], seed: 40)]) { g, x in
+            let X = g.value(x[0]), Y = Tensor(uninitialized: X.shape)
+            for i in 0..<X.count { Y.pointer[i] = X.pointer[i] * X.pointer[i] }
+            return g.record(Y, inputs: [x[0]]) { g, y in
+                let dy = g.outputGrad(y).pointer
+                g.accumulate(into: x[0]) { dx in for i in 0..<X.count { dx[i] += dy[i] * 3 * X.pointer[i] * X.pointer[i] } }
+            }
+        }
+        #expect(!checks[0].closeness.passes)
+    }
+
     @Test func gradientsAccumulateOverUsesAndIntoParameterStore() {
         let store = ParameterStore([ParameterSpec("w", [2, 3])])
         store.value("w").withUnsafeMutableBufferPointer { for i in 0..<6 { $0[i] = Float(i) - 2 } }

@@ -94,8 +94,10 @@ public final class Graph {
 
     // MARK: - Recording (used by the primitives)
 
-    /// Records an operation's output. `backward` runs only if some input requires a gradient.
-    func record(_ value: Tensor, inputs: [Var], backward: @escaping (Graph, Var) -> Void) -> Var {
+    /// Records an operation's output. `backward` runs only if some input requires a gradient; it reads the output's
+    /// gradient with `outputGrad` and adds into its inputs' gradients with `accumulate(into:)`. Public so a new
+    /// primitive can be added outside this module (PyTorch's `autograd.Function`); check it with `checkGradients`.
+    public func record(_ value: Tensor, inputs: [Var], backward: @escaping (Graph, Var) -> Void) -> Var {
         let needs = inputs.contains { nodes[$0.id].requiresGrad }
         let id = nodes.count
         let out = Var(id: id)
@@ -108,7 +110,7 @@ public final class Graph {
     }
 
     /// The gradient flowing into `v` (zeros if none arrived, e.g. an output that did not reach the loss).
-    func outputGrad(_ v: Var) -> Tensor {
+    public func outputGrad(_ v: Var) -> Tensor {
         if let g = nodes[v.id].grad { return g }
         let z = Tensor(zeros: nodes[v.id].value.shape)
         nodes[v.id].grad = z
@@ -117,7 +119,7 @@ public final class Graph {
 
     /// Calls `body` with a pointer to `v`'s gradient buffer to accumulate into (allocated as zeros on first use),
     /// or does nothing when `v` needs no gradient.
-    func accumulate(into v: Var, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+    public func accumulate(into v: Var, _ body: (UnsafeMutablePointer<Float>) -> Void) {
         guard nodes[v.id].requiresGrad else { return }
         if nodes[v.id].grad == nil { nodes[v.id].grad = Tensor(zeros: nodes[v.id].value.shape) }
         body(nodes[v.id].grad!.pointer)
