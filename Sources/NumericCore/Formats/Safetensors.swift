@@ -5,8 +5,8 @@
 // `{"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}` (offsets relative to the data section) and may hold
 // `"__metadata__": {string: string}`.
 //
-// Reading validates what the reference implementation (the Rust `safetensors` crate) validates, so a file accepted
-// here loads in Python and vice versa: the tensors must tile the data section exactly (no gaps, no overlaps, no
+// Reading validates what the reference implementation (the Rust `safetensors` crate) validates, so that a file
+// accepted here also loads in Python: the tensors must tile the data section exactly (no gaps, no overlaps, no
 // trailing bytes), each tensor's byte span must equal its element count times its element size, and the header must
 // be a JSON object. Supported dtypes: F32 (zero-copy from the mapping when aligned), F64, I64, I32, U8, BOOL, and
 // F16 / BF16, which are converted to float32 tensors on reading (exactly: both are subsets of float32).
@@ -151,7 +151,7 @@ public enum Safetensors {
             switch m {
             case .null: break
             case .object(let fields):
-                for (key, value) in fields {
+                for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
                     guard case .string(let s) = value else {
                         throw FormatError(.corrupt, path: path, field: metadataKey,
                                           "value of '\(key)' must be a string, found \(value.kind)")
@@ -165,7 +165,8 @@ public enum Safetensors {
 
         struct Pending { let name: String; let dtype: SafetensorsDType; let shape: [Int]; let count: Int; let begin: Int; let end: Int }
         var pending = [Pending]()
-        for (name, value) in header where name != metadataKey {
+        // In name order, so that a file with several problems always reports the same one.
+        for (name, value) in header.sorted(by: { $0.key < $1.key }) where name != metadataKey {
             func fail(_ field: String?, _ problem: String, kind: FormatError.Kind = .corrupt, hint: String? = nil) -> FormatError {
                 FormatError(kind, path: path, record: name, field: field, problem, hint: hint)
             }
