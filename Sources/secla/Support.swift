@@ -21,8 +21,8 @@ func formatDuration(_ seconds: Double) -> String {
     return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
 }
 
-func jsonString<T: Encodable>(_ value: T) throws -> String {
+func jsonString<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

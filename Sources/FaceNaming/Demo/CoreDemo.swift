@@ -49,7 +49,7 @@ struct DemoPair {
 }
 
 public enum CoreDemo {
-    public static func run(_ config: CoreDemoConfig, progress: ((TrainingProgress) -> Void)? = nil) -> CoreDemoResult {
+    public static func run(_ config: CoreDemoConfig, progress: ((TrainingProgress) -> Void)? = nil) -> (CoreDemoResult, ProjectionHeads) {
         let start = Date()
         var rng = SeededRandom(seed: config.seed)
         let fDim = config.heads.faceDim, nDim = config.heads.nameDim
@@ -136,12 +136,13 @@ public enum CoreDemo {
                 }
             }
         }
-        return CoreDemoResult(
+        let result = CoreDemoResult(
             note: "placeholder: the numeric core trained on generated data; SECLA on real corpora lands with the SECLA issue",
             pairs: pairs.count, faces: faceCount, steps: steps, firstEpochLoss: epochLosses.first ?? .nan,
             lastEpochLoss: epochLosses.last ?? .nan, accuracy: Double(correct) / Double(faceCount),
             chanceAccuracy: chance / Double(faceCount), seconds: Date().timeIntervalSince(start),
             blasCore: BLAS.coreName, blasThreads: BLAS.threads)
+        return (result, heads)
     }
 
     /// Packs a batch and runs both heads: u (ΣF, P), v (ΣN, P) and the set layouts.

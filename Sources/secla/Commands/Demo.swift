@@ -13,7 +13,7 @@ struct Demo: ParsableCommand {
             arg-max over its own caption's candidates. It shows the numeric core working end to end; the numbers say
             nothing about real face naming. SECLA on real corpora replaces this with the SECLA issue.
 
-            Example: secla demo --epochs 4 --json
+            Example: secla demo --epochs 4 --save heads.safetensors --json
             """
     )
 
@@ -28,6 +28,9 @@ struct Demo: ParsableCommand {
 
     @Option(help: "Random seed (same seed, same numbers).")
     var seed: UInt64 = 684_331
+
+    @Option(help: "Write the trained heads here as safetensors (official parameter names; loads with safetensors.torch.load_file).")
+    var save: String?
 
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
@@ -46,11 +49,15 @@ struct Demo: ParsableCommand {
         config.batchSize = batchSize
         config.seed = seed
         let line = ProgressLine()
-        let result = CoreDemo.run(config) { p in
+        let (result, heads) = CoreDemo.run(config) { p in
             line.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.0f pairs/s  ETA %@", p.epoch, p.epochs, p.step,
                                p.totalSteps, p.loss, p.pairsPerSecond, formatDuration(p.etaSeconds)))
         }
         line.finish()
+        if let save {
+            let metadata = ["format": "pt", "model": "secla-projection-heads", "config": try jsonString(heads.config, pretty: false)]
+            try Safetensors.write(heads.parameters, metadata: metadata, to: save)
+        }
         if json {
             print(try jsonString(result))
             return
