@@ -44,11 +44,14 @@ struct CoreBenchmark: ParsableCommand {
         return values.map { $0! }
     }
 
+    @Flag(help: "Also print the wall time of each operation kind in one step.")
+    var profile = false
+
     @Flag(help: "Leave glibc's default allocation policy (freed buffers returned to the kernel) for comparison.")
     var systemMalloc = false
 
     func run() throws {
-        if !systemMalloc { Memory.reuseFreedBuffers() }
+        let reused = systemMalloc ? false : Memory.reuseFreedBuffers()
         let machine = MachineFacts.current()
         var gemms = [GemmResult]()
         for (m, k, n) in [(256, 768, 512), (256, 512, 512), (256, 512, 128)] {
@@ -56,7 +59,7 @@ struct CoreBenchmark: ParsableCommand {
         }
         var steps = [StepResult]()
         for b in parsedBatches! { steps.append(timeStep(batch: b, seconds: seconds, seed: seed)) }
-        let report = CoreReport(machine: machine, sgemm: gemms, steps: steps)
+        let report = CoreReport(machine: machine, allocatorReusesBuffers: reused, sgemm: gemms, steps: steps, showOperations: profile)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -89,12 +92,25 @@ struct StepResult: Codable {
     var replayGflops: Double
     /// replay time ÷ step time.
     var sgemmShare: Double
+    /// Time the step spent inside its sgemm calls (median over runs).
+    var insideSgemmMilliseconds: Double
+    /// Per-operation wall time of one step (the last timed one).
+    var operations: [OperationTime]
+}
+
+struct OperationTime: Codable {
+    var operation: String
+    var calls: Int
+    var forwardMilliseconds: Double
+    var backwardMilliseconds: Double
 }
 
 struct CoreReport: Codable {
     var machine: MachineFacts
+    var allocatorReusesBuffers: Bool
     var sgemm: [GemmResult]
     var steps: [StepResult]
+    var showOperations = false
 
     var table: String {
         var lines = [machine.line, "", "sgemm (row-major, C[m×n] = A[m×k]·B[k×n]):"]
@@ -106,6 +122,18 @@ struct CoreReport: Codable {
             lines.append(String(format: "  %5d  %9d  %9d  %8.3f  %7.3f  %7.3f  %8.3f  %5.2f  %12.1f  %14.1f  %10.1f%%",
                                 s.batch, s.faceRows, s.nameRows, s.milliseconds, s.forwardMilliseconds, s.backwardMilliseconds,
                                 s.optimizerMilliseconds, s.gemmGflop, s.stepGflops, s.replayGflops, 100 * s.sgemmShare))
+        }
+        lines.append("  (allocator reuses freed buffers: \(allocatorReusesBuffers); time inside sgemm per step: "
+                     + steps.map { String(format: "batch %d %.1f ms", $0.batch, $0.insideSgemmMilliseconds) }.joined(separator: ", ") + ")")
+        if showOperations {
+            for s in steps {
+                lines.append("")
+                lines.append("batch \(s.batch), per operation (ms, one step):")
+                for o in s.operations {
+                    lines.append("  " + o.operation.padding(toLength: 14, withPad: " ", startingAt: 0)
+                                 + String(format: "%3d calls  forward %8.3f  backward %8.3f", o.calls, o.forwardMilliseconds, o.backwardMilliseconds))
+                }
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -125,6 +153,11 @@ func medianSeconds(seconds: Double, _ body: () -> Void) -> Double {
     }
     times.sort()
     return times[times.count / 2]
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted[sorted.count / 2]
 }
 
 func timeGemm(m: Int, k: Int, n: Int, seconds: Double) -> GemmResult {
@@ -156,10 +189,11 @@ func timeStep(batch: Int, seconds: Double, seed: UInt64) -> StepResult {
 
     var forward = 0.0, backward = 0.0, update = 0.0, runs = 0
     var log = [GemmShape]()
+    var profile = [String: OpTiming]()
     func step() {
         let t0 = DispatchTime.now().uptimeNanoseconds
         heads.parameters.zeroGrad()
-        let g = Graph(logsGemms: true)
+        let g = Graph(logsGemms: true, profiles: true)
         let u = heads.faces(g, g.constant(faces)), v = heads.names(g, g.constant(names))
         let s1 = PairScores.nameToFace(g, faces: u, names: v, faceSets: faceSets, nameSets: nameSets,
                                        scale: Array(repeating: 1 / Float(nMax), count: batch))
@@ -177,16 +211,36 @@ func timeStep(batch: Int, seconds: Double, seed: UInt64) -> StepResult {
         update += Double(t3 - t2) * 1e-9
         runs += 1
         log = g.gemmLog
+        profile = g.profile
     }
-    let stepTime = medianSeconds(seconds: seconds, step)
+    // Step and replay alternate, so a machine whose speed drifts (shared virtual CPUs) slows both alike.
+    step()
+    let replayRun = replay(log)
+    replayRun()
+    forward = 0; backward = 0; update = 0; runs = 0
+    var stepTimes = [Double](), replayTimes = [Double](), inside = [Double]()
+    let start = DispatchTime.now().uptimeNanoseconds
+    while stepTimes.count < 5 || Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 < 2 * seconds {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        step()
+        inside.append(log.reduce(0) { $0 + $1.seconds })
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        replayRun()
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        stepTimes.append(Double(t1 - t0) * 1e-9)
+        replayTimes.append(Double(t2 - t1) * 1e-9)
+    }
+    let stepTime = median(stepTimes), replayTime = median(replayTimes)
     let flops = log.reduce(0) { $0 + $1.flops }
-    let replayTime = medianSeconds(seconds: seconds, replay(log))
     return StepResult(
         batch: batch, faceRows: batch * fMax, nameRows: batch * nMax, milliseconds: stepTime * 1e3,
         forwardMilliseconds: forward / Double(runs) * 1e3, backwardMilliseconds: backward / Double(runs) * 1e3,
         optimizerMilliseconds: update / Double(runs) * 1e3, gemmCalls: log.count, gemmGflop: flops * 1e-9,
         stepGflops: flops / stepTime * 1e-9, replayMilliseconds: replayTime * 1e3, replayGflops: flops / replayTime * 1e-9,
-        sgemmShare: replayTime / stepTime)
+        sgemmShare: replayTime / stepTime, insideSgemmMilliseconds: median(inside) * 1e3,
+        operations: profile.map { OperationTime(operation: $0.key, calls: $0.value.calls, forwardMilliseconds: $0.value.forward * 1e3,
+                                                backwardMilliseconds: $0.value.backward * 1e3) }
+            .sorted { $0.forwardMilliseconds + $0.backwardMilliseconds > $1.forwardMilliseconds + $1.backwardMilliseconds })
 }
 
 /// The same sgemm calls (shapes, transposes, beta) on preallocated buffers, back to back.

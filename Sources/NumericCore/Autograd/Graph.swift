@@ -14,13 +14,24 @@
 //
 // Dimension letters used in comments across the Autograd files: R rows, C columns, G sets (segments), K inputs.
 
+import Dispatch
+
 /// One sgemm call: `C[m×n] = op(A)·op(B) + beta·C` with inner dimension k.
 public struct GemmShape: Hashable, Sendable {
     public let transA: Bool, transB: Bool
     public let m: Int, n: Int, k: Int
     public let beta: Float
+    /// Wall time of the call.
+    public var seconds: Double = 0
     /// Floating-point operations (a multiply and an add per term).
     public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+/// Time spent in one kind of operation (see `Graph.profiles`).
+public struct OpTiming: Sendable {
+    public var calls = 0
+    public var forward = 0.0
+    public var backward = 0.0
 }
 
 /// A value recorded on a `Graph` tape (an index into it).
@@ -33,6 +44,7 @@ public final class Graph {
     typealias Backward = (Graph) -> Void
 
     struct Node {
+        let op: String
         let value: Tensor
         var grad: Tensor?
         let requiresGrad: Bool
@@ -46,13 +58,27 @@ public final class Graph {
     public let logsGemms: Bool
     public private(set) var gemmLog: [GemmShape] = []
 
-    public init(logsGemms: Bool = false) { self.logsGemms = logsGemms }
+    /// When true, forward and backward wall time is summed per operation kind in `profile` (for benchmarks).
+    public let profiles: Bool
+    public private(set) var profile: [String: OpTiming] = [:]
+    private var lastRecord = DispatchTime.now().uptimeNanoseconds
+
+    public init(logsGemms: Bool = false, profiles: Bool = false) {
+        self.logsGemms = logsGemms
+        self.profiles = profiles
+    }
 
     @inline(__always)
     func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if logsGemms { gemmLog.append(GemmShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta)) }
+        guard logsGemms else {
+            BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let start = DispatchTime.now().uptimeNanoseconds
         BLAS.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        gemmLog.append(GemmShape(transA: transA, transB: transB, m: m, n: n, k: k, beta: beta,
+                                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
     }
 
     public var count: Int { nodes.count }
@@ -61,7 +87,7 @@ public final class Graph {
 
     /// An input that needs no gradient (features, targets, masks).
     public func constant(_ value: Tensor) -> Var {
-        append(Node(value: value, grad: nil, requiresGrad: false, backward: nil))
+        append(Node(op: "constant", value: value, grad: nil, requiresGrad: false, backward: nil))
     }
 
     /// An input whose gradient is wanted; it is accumulated into `grad` when given (a parameter's view in a
@@ -70,7 +96,7 @@ public final class Graph {
         if let grad {
             shapeCheck(grad.shape == value.shape, "gradient buffer \(describe(grad.shape)) for a value \(describe(value.shape))")
         }
-        return append(Node(value: value, grad: grad, requiresGrad: true, backward: nil))
+        return append(Node(op: "variable", value: value, grad: grad, requiresGrad: true, backward: nil))
     }
 
     /// The named parameter of `store`, with its gradient accumulated into the store's gradient buffer.
@@ -97,14 +123,22 @@ public final class Graph {
     /// Records an operation's output. `backward` runs only if some input requires a gradient; it reads the output's
     /// gradient with `outputGrad` and adds into its inputs' gradients with `accumulate(into:)`. Public so a new
     /// primitive can be added outside this module (PyTorch's `autograd.Function`); check it with `checkGradients`.
-    public func record(_ value: Tensor, inputs: [Var], backward: @escaping (Graph, Var) -> Void) -> Var {
+    public func record(_ value: Tensor, inputs: [Var], op: String = #function, backward: @escaping (Graph, Var) -> Void) -> Var {
         let needs = inputs.contains { nodes[$0.id].requiresGrad }
         let id = nodes.count
         let out = Var(id: id)
-        return append(Node(value: value, grad: nil, requiresGrad: needs, backward: needs ? { g in backward(g, out) } : nil))
+        return append(Node(op: op, value: value, grad: nil, requiresGrad: needs, backward: needs ? { g in backward(g, out) } : nil))
     }
 
     private func append(_ node: Node) -> Var {
+        if profiles {
+            // An operation computes its value just before recording it: the time since the previous record is its forward.
+            let now = DispatchTime.now().uptimeNanoseconds
+            let name = String(node.op.prefix { $0 != "(" })  // "linear(_:weight:bias:)" → "linear"
+            profile[name, default: OpTiming()].forward += Double(now - lastRecord) * 1e-9
+            profile[name, default: OpTiming()].calls += 1
+            lastRecord = now
+        }
         nodes.append(node)
         return Var(id: nodes.count - 1)
     }
@@ -125,6 +159,19 @@ public final class Graph {
         body(nodes[v.id].grad!.pointer)
     }
 
+    /// Like `accumulate(into:_:)` but avoids zero-filling a new buffer: when no gradient has reached `v` yet, `set` is
+    /// called on an uninitialised buffer and must write every element; otherwise `add` adds into the existing one.
+    public func accumulate(into v: Var, set: (UnsafeMutablePointer<Float>) -> Void, add: (UnsafeMutablePointer<Float>) -> Void) {
+        guard nodes[v.id].requiresGrad else { return }
+        if let existing = nodes[v.id].grad {
+            add(existing.pointer)
+        } else {
+            let fresh = Tensor(uninitialized: nodes[v.id].value.shape)
+            set(fresh.pointer)
+            nodes[v.id].grad = fresh
+        }
+    }
+
     // MARK: - Backward
 
     /// Seeds d`loss` = 1 (`loss` must hold one element) and runs every recorded backward in reverse order.
@@ -133,7 +180,14 @@ public final class Graph {
         accumulate(into: loss) { $0[0] += 1 }
         for id in stride(from: loss.id, through: 0, by: -1) {
             guard let backward = nodes[id].backward, nodes[id].grad != nil else { continue }
-            backward(self)
+            if profiles {
+                let start = DispatchTime.now().uptimeNanoseconds
+                backward(self)
+                profile[String(nodes[id].op.prefix { $0 != "(" }), default: OpTiming()].backward
+                    += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            } else {
+                backward(self)
+            }
         }
     }
 }

@@ -16,24 +16,30 @@ extension Graph {
         return record(C, inputs: [a, b]) { g, c in
             let dC = g.outputGrad(c)  // (m, n)
             // forward: C = op(A) · op(B)
-            g.accumulate(into: a) { dA in
-                if !transA {  // dA[m,k] += dC · op(B)ᵀ
-                    g.sgemm(transA: false, transB: !transB, m: m, n: k, k: n, a: dC.pointer, lda: n,
-                               b: B.pointer, ldb: B.shape[1], beta: 1, c: dA, ldc: k)
-                } else {  // A is [k, m]: dA[k,m] += op(B) · dCᵀ
-                    g.sgemm(transA: transB, transB: true, m: k, n: m, k: n, a: B.pointer, lda: B.shape[1],
-                               b: dC.pointer, ldb: n, beta: 1, c: dA, ldc: m)
+            func dA(_ beta: Float) -> (UnsafeMutablePointer<Float>) -> Void {
+                { dA in
+                    if !transA {  // dA[m,k] (+)= dC · op(B)ᵀ
+                        g.sgemm(transA: false, transB: !transB, m: m, n: k, k: n, a: dC.pointer, lda: n,
+                                b: B.pointer, ldb: B.shape[1], beta: beta, c: dA, ldc: k)
+                    } else {  // A is [k, m]: dA[k,m] (+)= op(B) · dCᵀ
+                        g.sgemm(transA: transB, transB: true, m: k, n: m, k: n, a: B.pointer, lda: B.shape[1],
+                                b: dC.pointer, ldb: n, beta: beta, c: dA, ldc: m)
+                    }
                 }
             }
-            g.accumulate(into: b) { dB in
-                if !transB {  // dB[k,n] += op(A)ᵀ · dC
-                    g.sgemm(transA: !transA, transB: false, m: k, n: n, k: m, a: A.pointer, lda: A.shape[1],
-                               b: dC.pointer, ldb: n, beta: 1, c: dB, ldc: n)
-                } else {  // B is [n, k]: dB[n,k] += dCᵀ · op(A)
-                    g.sgemm(transA: true, transB: transA, m: n, n: k, k: m, a: dC.pointer, lda: n,
-                               b: A.pointer, ldb: A.shape[1], beta: 1, c: dB, ldc: k)
+            func dB(_ beta: Float) -> (UnsafeMutablePointer<Float>) -> Void {
+                { dB in
+                    if !transB {  // dB[k,n] (+)= op(A)ᵀ · dC
+                        g.sgemm(transA: !transA, transB: false, m: k, n: n, k: m, a: A.pointer, lda: A.shape[1],
+                                b: dC.pointer, ldb: n, beta: beta, c: dB, ldc: n)
+                    } else {  // B is [n, k]: dB[n,k] (+)= dCᵀ · op(A)
+                        g.sgemm(transA: true, transB: transA, m: n, n: k, k: m, a: dC.pointer, lda: n,
+                                b: A.pointer, ldb: A.shape[1], beta: beta, c: dB, ldc: k)
+                    }
                 }
             }
+            g.accumulate(into: a, set: dA(0), add: dA(1))
+            g.accumulate(into: b, set: dB(0), add: dB(1))
         }
     }
 
@@ -56,10 +62,13 @@ extension Graph {
         return record(Y, inputs: b.map { [x, w, $0] } ?? [x, w]) { g, y in
             let dY = g.outputGrad(y)  // (R, out)
             // forward: Y = X · Wᵀ + b
-            g.accumulate(into: x) { dX in  // dX[R,in] += dY · W
-                g.sgemm(transA: false, transB: false, m: R, n: nIn, k: nOut, a: dY.pointer, lda: nOut,
-                           b: W.pointer, ldb: nIn, beta: 1, c: dX, ldc: nIn)
+            func dX(_ beta: Float) -> (UnsafeMutablePointer<Float>) -> Void {
+                { dX in  // dX[R,in] (+)= dY · W
+                    g.sgemm(transA: false, transB: false, m: R, n: nIn, k: nOut, a: dY.pointer, lda: nOut,
+                            b: W.pointer, ldb: nIn, beta: beta, c: dX, ldc: nIn)
+                }
             }
+            g.accumulate(into: x, set: dX(0), add: dX(1))
             g.accumulate(into: w) { dW in  // dW[out,in] += dYᵀ · X
                 g.sgemm(transA: true, transB: false, m: nOut, n: nIn, k: R, a: dY.pointer, lda: nOut,
                            b: X.pointer, ldb: nIn, beta: 1, c: dW, ldc: nIn)
@@ -85,10 +94,9 @@ extension Graph {
             let dY = g.outputGrad(y)
             let n = Y.count
             // forward: y = x > 0 ? x : 0
-            g.accumulate(into: x) { dX in
-                let dy = dY.pointer
-                for i in 0..<n where yp[i] > 0 { dX[i] += dy[i] }
-            }
+            let dy = dY.pointer
+            g.accumulate(into: x, set: { dX in for i in 0..<n { dX[i] = yp[i] > 0 ? dy[i] : 0 } },
+                         add: { dX in for i in 0..<n { dX[i] += yp[i] > 0 ? dy[i] : 0 } })
         }
     }
 }

@@ -47,6 +47,13 @@ public struct SetLayout: Equatable, Sendable {
     }
 }
 
+/// Arg-max indices kept for a backward pass (a plain buffer: no bounds checks in the scatter loop).
+final class ArgmaxBuffer {
+    let pointer: UnsafeMutablePointer<Int32>
+    init(count: Int) { pointer = .allocate(capacity: max(count, 1)) }
+    deinit { pointer.deallocate() }
+}
+
 extension Graph {
     /// Max over each column set: x [R, C] with C = `columns.total` → [R, G], `y[r, g] = max_{c ∈ set g} x[r, c]`.
     /// The gradient goes to the arg-max only (the first one on ties, as `torch.max` on CPU). Sets must be non-empty.
@@ -57,24 +64,33 @@ extension Graph {
         let R = X.shape[0], C = X.shape[1], G = columns.count
         for g in 0..<G { shapeCheck(!columns.range(g).isEmpty, "segmentMax: set \(g) is empty (a max over no elements)") }
         let Y = Tensor(uninitialized: [R, G])  // (R, G)
-        var argmax = [Int32](repeating: 0, count: R * G)  // column index of each max
+        let argmax = ArgmaxBuffer(count: R * G)  // (R, G) column index of each max
         let offsets = columns.offsets
-        for r in 0..<R {
-            let row = X.pointer + r * C, out = Y.pointer + r * G
-            for g in 0..<G {
-                var best = row[offsets[g]], at = offsets[g]
-                for c in (offsets[g] + 1)..<offsets[g + 1] where row[c] > best {
-                    best = row[c]; at = c
+        offsets.withUnsafeBufferPointer { off in
+            let at = argmax.pointer
+            for r in 0..<R {
+                let row = X.pointer + r * C, out = Y.pointer + r * G, arg = at + r * G
+                for s in 0..<G {
+                    let lo = off[s], hi = off[s + 1]
+                    var best = row[lo], where_ = lo
+                    var c = lo + 1
+                    while c < hi {
+                        if row[c] > best { best = row[c]; where_ = c }
+                        c += 1
+                    }
+                    out[s] = best
+                    arg[s] = Int32(truncatingIfNeeded: where_)
                 }
-                out[g] = best
-                argmax[r * G + g] = Int32(at)
             }
         }
         return record(Y, inputs: [x]) { g, y in
-            let dy = g.outputGrad(y).pointer
+            let dy = g.outputGrad(y).pointer, at = argmax.pointer
             // forward: y[r, s] = x[r, argmax[r, s]]
             g.accumulate(into: x) { dx in
-                for r in 0..<R { for s in 0..<G { dx[r * C + Int(argmax[r * G + s])] += dy[r * G + s] } }
+                for r in 0..<R {
+                    let dxr = dx + r * C, dyr = dy + r * G, arg = at + r * G
+                    for s in 0..<G { dxr[Int(arg[s])] += dyr[s] }
+                }
             }
         }
     }
