@@ -1,0 +1,34 @@
+import FaceNaming
+import Testing
+
+@Suite struct OfficialMetricTests {
+    /// Record 100006 of augmented LFW (secla-method.md §2.2) plus two small made-up images, counted by hand.
+    let samples = [
+        Sample(id: "100006", faces: [Face(label: "Diego Espinoza"), Face(label: "Janela Jara"), Face(label: "NONAME")],
+               names: ["Ismael Jara", "Diego Espinoza", "Janela Jara", "NONAME"].map { CandidateName($0) },
+               slots: [Slot(face: nil, gold: "NOFACE"), Slot(face: 0, gold: "Diego Espinoza"), Slot(face: 1, gold: "Janela Jara"),
+                       Slot(face: 2, gold: "NONAME")]),
+        // A face slot before a name-only slot: the official placement shifts the prediction into the wrong slot.
+        Sample(id: "x", faces: [Face(label: "A")], names: [CandidateName("A"), CandidateName("B"), CandidateName("NONAME")],
+               slots: [Slot(face: 0, gold: "A"), Slot(face: nil, gold: "NOFACE")]),
+        // A false detection (WRONGNAME) and a non-person name (WRONGFACE): counted as predictions only.
+        Sample(id: "y", faces: [Face(label: "NONAMEWRONG", wrong: true), Face(label: "C")],
+               names: [CandidateName("Dow Jones"), CandidateName("NONAMEWRONG"), CandidateName("C"), CandidateName("NONAME")],
+               slots: [Slot(face: nil, gold: "WRONGFACE"), Slot(face: 0, gold: "WRONGNAME"), Slot(face: 1, gold: "C")]),
+    ]
+
+    @Test func countsLikeTheOfficialScript() {
+        let predictions = [["Diego Espinoza", "NONAME", "NONAME"], ["A"], ["C", "C"]]
+        let official = OfficialMetric.evaluate(samples, predictions: predictions)
+        // 100006: NOFACE ✓, Diego ✓, Janela ✗, NONAME ✓ → 3 of 4.  x: both slots misplaced → 0 of 2.
+        // y: WRONGFACE and WRONGNAME are predictions only; C ✓ → 1 correct, 3 predicted, 1 gold.
+        #expect(official.correct == 4 && official.predicted == 9 && official.gold == 7)
+        #expect(abs(official.precision - 4.0 / 9) < 1e-12 && abs(official.recall - 4.0 / 7) < 1e-12)
+        #expect(abs(official.f1 - 2 * (4.0 / 9) * (4.0 / 7) / (4.0 / 9 + 4.0 / 7)) < 1e-12)
+        // faces-only accuracy: 5 real faces, right: Diego, NONAME, A, C → 4/5
+        #expect(official.faces == 5 && abs(official.facesAccuracy - 0.8) < 1e-12)
+
+        let trueSlot = OfficialMetric.evaluate(samples, predictions: predictions, placement: .trueSlot)
+        #expect(trueSlot.correct == 6 && trueSlot.predicted == 9 && trueSlot.gold == 7)
+    }
+}
