@@ -1,4 +1,5 @@
 import FaceNaming
+import Foundation
 import Testing
 
 @Suite struct OfficialMetricTests {
@@ -30,5 +31,36 @@ import Testing
 
         let trueSlot = OfficialMetric.evaluate(samples, predictions: predictions, placement: .trueSlot)
         #expect(trueSlot.correct == 6 && trueSlot.predicted == 9 && trueSlot.gold == 7)
+    }
+}
+
+/// The reference values of ../shared/data/augmented-lfw/README.md, "checked by two independent implementations".
+@Suite(.enabled(if: LFWData.available, "needs ../shared/data/augmented-lfw"))
+struct OfficialMetricOnRealLFW {
+    let samples = try! LFWReader.read(folder: LFWData.folder).samples
+
+    @Test func oracle() {
+        // Every face gets its own slot's gold string.
+        let predictions = samples.map { s in
+            s.faces.indices.map { f in s.slots!.first { $0.face == f }!.gold }
+        }
+        let r = OfficialMetric.evaluate(samples, predictions: predictions)
+        #expect(String(format: "%.4f %.4f %.4f", r.precision, r.recall, r.f1) == "0.9025 0.9980 0.9478")
+        let slotCorrect = OfficialMetric.evaluate(samples, predictions: predictions, placement: .trueSlot)
+        #expect(String(format: "%.4f", slotCorrect.f1) == "0.9497")
+    }
+
+    @Test func everyFaceNoName() {
+        let r = OfficialMetric.evaluate(samples, predictions: Baseline.allNoName.predict(samples))
+        #expect(String(format: "%.4f %.4f %.4f", r.precision, r.recall, r.f1) == "0.3749 0.4146 0.3937")
+        #expect(r.faces == 14_407 && String(format: "%.4f", r.facesAccuracy) == "0.1222")
+        let slotCorrect = OfficialMetric.evaluate(samples, predictions: Baseline.allNoName.predict(samples), placement: .trueSlot)
+        #expect(String(format: "%.4f", slotCorrect.f1) == "0.3946")
+    }
+
+    @Test func largestFaceGetsFirstMentionedName() {
+        let r = OfficialMetric.evaluate(samples, predictions: Baseline.largestFaceFirstMention.predict(samples))
+        #expect(String(format: "%.4f %.4f %.4f", r.precision, r.recall, r.f1) == "0.7327 0.8103 0.7696")
+        #expect(String(format: "%.4f", r.facesAccuracy) == "0.7173")
     }
 }

@@ -144,7 +144,7 @@ func writeLFWFixture(_ dir: TempFolder, one: String? = nil, rest: String? = nil)
         #expect(s.faces.map(\.wrong) == [true, false, false])
         #expect(s.faces.map(\.label) == ["NONAMEWRONG", "Ann Lee", "NONAME"])
         #expect(s.names == [CandidateName("Paris", mention: 0), CandidateName("Cy Do", mention: 3), CandidateName("NONAMEWRONG"),
-                            CandidateName("Ann Lee", mention: 2), CandidateName("NONAME")])
+                            CandidateName("Ann Lee", mention: 1), CandidateName("NONAME")])  // "Lee" (rank 1) is part of "Ann Lee"
         #expect(corpus.samples[3].names.map(\.text) == ["Bo Ma", "Cy Do", "NONAME"])  // appended
         let clean = try LFWReader.read(folder: dir.path, candidates: .clean)
         #expect(clean.samples[2].names.map(\.text) == ["Paris", "Cy Do", "Ann Lee", "NONAME"])

@@ -30,8 +30,8 @@ public enum Baseline: String, CaseIterable, Codable, Sendable {
         // Real names by first mention (unmentioned ones after, in candidate order), each name once.
         var seen = Set<String>()
         let ranked = sample.names.enumerated()
-            .filter { !$0.element.isNoName && $0.element.mention != nil }
-            .sorted { ($0.element.mention!, $0.offset) < ($1.element.mention!, $1.offset) }
+            .filter { !$0.element.isNoName }
+            .sorted { ($0.element.mention ?? Int.max, $0.offset) < ($1.element.mention ?? Int.max, $1.offset) }
             .map(\.element.text)
             .filter { seen.insert($0).inserted }
         // Faces by area, largest first (stable for equal areas).
