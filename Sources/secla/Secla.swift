@@ -13,6 +13,6 @@ struct Secla: ParsableCommand {
               secla demo                 train the projection heads on a generated corpus and label its faces
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, Info.self]
+        subcommands: [Demo.self, Info.self, Synth.self]
     )
 }
