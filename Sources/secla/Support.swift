@@ -1,3 +1,5 @@
+import ArgumentParser
+import FaceNaming
 import Foundation
 
 /// A single progress line, redrawn in place on a terminal (stderr) and silent otherwise (pipes, CI logs).
@@ -25,4 +27,12 @@ func jsonString<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String 
     let encoder = JSONEncoder()
     encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Runs `body`; a `DataError` (bad user data) is printed once to stderr and the command exits with status 1.
+func exitingOnDataError<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as DataError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
 }

@@ -31,11 +31,7 @@ struct BaselineCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let corpus: Corpus
-        do { corpus = try source.load() } catch let error as DataError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let corpus = try exitingOnDataError { try source.load() }
         var results = [String: MetricResult]()
         for p in predictor {
             results[p.rawValue] = OfficialMetric.evaluate(corpus.samples, predictions: p.predict(corpus.samples, seed: seed), placement: placement)

@@ -20,11 +20,7 @@ struct Stats: ParsableCommand {
     var json = false
 
     func run() throws {
-        let corpus: Corpus
-        do { corpus = try source.load() } catch let error as DataError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
-        }
+        let corpus = try exitingOnDataError { try source.load() }
         let stats = CorpusStats.compute(corpus)
         print(json ? try jsonString(stats) : stats.table)
     }

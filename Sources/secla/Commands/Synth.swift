@@ -69,11 +69,7 @@ struct Synth: ParsableCommand {
                 box.update("\(phase) \(done)/\(total)")
             }
         case .lfwStructure:
-            let structure: Corpus
-            do { structure = try LFWReader.read(folder: lfw!, candidates: candidates) } catch let error as DataError {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
-            }
+            let structure = try exitingOnDataError { try LFWReader.read(folder: lfw!, candidates: candidates) }
             corpus = LFWStructureSynthesizer.synthesize(structure: structure, seed: seed, dimension: dim)
         }
         progress.update("writing \(out)")
