@@ -4,7 +4,8 @@ import Foundation
 
 /// A single progress line, redrawn in place on a terminal (stderr) and silent otherwise (pipes, CI logs).
 final class ProgressLine {
-    private let enabled = isatty(STDERR_FILENO) == 1
+    static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+    private let enabled = ProgressLine.isTerminal
     private var lastDraw = Date.distantPast
 
     func update(_ text: String) {

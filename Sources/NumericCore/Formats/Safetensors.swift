@@ -386,20 +386,30 @@ public enum Safetensors {
 
     // MARK: Parameter stores
 
-    /// Copies the tensors of the file at `path` into `store` by name. Every parameter must be present with exactly
-    /// its shape and a float dtype (F32, F64, F16, BF16); tensors the store does not know are an error unless
-    /// `allowExtraTensors`. Everything is checked before the first value is written, so on error `store` is unchanged.
+    /// Copies the tensors of the file at `path` into `store` by name (see `ParameterStore.load(_:from:allowExtraTensors:)`).
     @discardableResult
     public static func load(into store: ParameterStore, from path: String, allowExtraTensors: Bool = false) throws -> SafetensorsFile {
         let file = try read(path: path)
-        let missing = store.names.filter { file[$0] == nil }
+        try store.load(file.entries.map { ($0.name, $0.array) }, from: path, allowExtraTensors: allowExtraTensors)
+        return file
+    }
+}
+
+extension ParameterStore {
+    /// Copies named arrays (read from `path`) into the store. Every parameter must be present with exactly its shape
+    /// and a float type; arrays the store does not know are an error unless `allowExtraTensors`. Everything is
+    /// checked before the first value is written, so on error the store is unchanged.
+    public func load(_ arrays: [(name: String, array: NumericArray)], from path: String, allowExtraTensors: Bool = false) throws {
+        var byName = [String: NumericArray]()
+        for (name, array) in arrays where byName[name] == nil { byName[name] = array }
+        let missing = names.filter { byName[$0] == nil }
         if !missing.isEmpty {
             throw FormatError(.mismatch, path: path, record: missing.count == 1 ? missing[0] : nil,
                               "\(missing.count) parameter(s) missing from the file: "
                               + missing.map { "'\($0)'" }.joined(separator: ", "))
         }
         if !allowExtraTensors {
-            let extra = file.names.filter { store.index(of: $0) == nil }
+            let extra = arrays.map(\.name).filter { index(of: $0) == nil }
             if !extra.isEmpty {
                 throw FormatError(.mismatch, path: path, record: extra.count == 1 ? extra[0] : nil,
                                   "\(extra.count) tensor(s) in the file are not parameters of the model: "
@@ -408,18 +418,17 @@ public enum Safetensors {
             }
         }
         var sources = [(index: Int, tensor: Tensor)]()
-        for (i, spec) in store.specs.enumerated() {
-            guard let entry = file[spec.name] else { continue }  // reported above
-            guard entry.shape == spec.shape else {
+        for (i, spec) in specs.enumerated() {
+            guard let array = byName[spec.name] else { continue }  // reported above
+            guard array.shape == spec.shape else {
                 throw FormatError(.mismatch, path: path, record: spec.name, field: "shape",
-                                  "expected \(describe(spec.shape)), found \(describe(entry.shape))")
+                                  "expected \(describe(spec.shape)), found \(describe(array.shape))")
             }
-            sources.append((i, try entry.array.floatTensor()))
+            sources.append((i, try array.floatTensor()))
         }
         for (i, source) in sources {
-            store.value(at: i).pointer.update(from: source.pointer, count: source.count)
+            value(at: i).pointer.update(from: source.pointer, count: source.count)
         }
-        return file
     }
 }
 

@@ -1,0 +1,147 @@
+// Labelling faces with a trained model (secla-method.md §8).
+//
+// Every face is scored against its own caption's candidates, s(f, n) = g_F(f) · g_N(n). Decision rules:
+// - argmax (official): each face independently takes its highest-scoring candidate, NONAME included (first on ties);
+// - hungarian: one-to-one within an image: each real name goes to at most one face, NONAME to any number, maximising
+//   the image's total score (`Assignment.assignNames`).
+// A NONAME threshold t (optional, both rules) makes NONAME's score max(s(f, NONAME), t): a face gets a real name only
+// if that name scores above t. Without a NONAME candidate in the caption, the threshold still yields "NONAME".
+//
+// Each label carries the runner-up (the best candidate with a different text) and a confidence: the softmax
+// probability of the chosen text over the face's distinct candidate texts (each text at its best score).
+
+import Foundation
+import NumericCore
+
+public enum AssignmentRule: String, Codable, CaseIterable, Sendable {
+    /// Each face independently (official).
+    case argmax
+    /// One-to-one within an image (Hungarian).
+    case hungarian
+}
+
+public struct InferenceOptions: Codable, Equatable, Sendable {
+    public var rule: AssignmentRule = .argmax
+    /// A real name must score above this to beat NONAME.
+    public var noNameThreshold: Double?
+
+    public init(rule: AssignmentRule = .argmax, noNameThreshold: Double? = nil) {
+        self.rule = rule
+        self.noNameThreshold = noNameThreshold
+    }
+}
+
+/// One face's label, as `secla align` writes it.
+public struct FaceLabel: Codable, Equatable, Sendable {
+    public var box: Box?
+    public var name: String
+    public var score: Double
+    public var runnerUp: String?
+    public var runnerUpScore: Double?
+    public var confidence: Double
+
+    enum CodingKeys: String, CodingKey {
+        case box, name, score, confidence
+        case runnerUp = "runner_up", runnerUpScore = "runner_up_score"
+    }
+}
+
+public enum Aligner {
+    /// Per sample in `samples`: the score matrix [face][candidate] of its faces against its own candidates.
+    public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) -> [[[Float]]] {
+        let P = heads.config.projection
+        let g = Graph()
+        let nameEmbeddings = g.value(heads.names(g, g.constant(features.names)))  // (U, P), every distinct text once
+        var result = [[[Float]]]()
+        result.reserveCapacity(samples.count)
+        var first = 0
+        while first < samples.count {
+            // A chunk of samples with at most ~8k faces: one face-head pass each.
+            var last = first, faceCount = 0
+            while last < samples.count && (faceCount == 0 || faceCount + features.faceRows[samples[last]].count <= 8_192) {
+                faceCount += features.faceRows[samples[last]].count
+                last += 1
+            }
+            let chunk = Array(samples[first..<last])
+            let rows = chunk.flatMap { features.faceRows[$0] }
+            let gf = Graph()
+            let u = gf.value(heads.faces(gf, gf.constant(FeatureIndex.gather(features.faces, rows))))  // (chunk faces, P)
+            var offset = 0
+            for s in chunk {
+                let names = features.nameRows[s]
+                result.append(features.faceRows[s].indices.map { f in
+                    let uf = u.pointer + (offset + f) * P
+                    return names.map { n in
+                        let vn = nameEmbeddings.pointer + n * P
+                        var dot: Float = 0
+                        for k in 0..<P { dot += uf[k] * vn[k] }
+                        return dot
+                    }
+                })
+                offset += features.faceRows[s].count
+            }
+            first = last
+        }
+        return result
+    }
+
+    /// Labels for the faces of one sample from its score matrix.
+    public static func label(_ sample: Sample, scores: [[Float]], options: InferenceOptions = .init()) -> [FaceLabel] {
+        let names = sample.names
+        let noNameColumns = names.indices.filter { names[$0].isNoName }
+        let threshold = options.noNameThreshold
+        // Effective score of each candidate: NONAME columns raised to the threshold.
+        func effective(_ row: [Float], _ c: Int) -> Double {
+            let s = Double(row[c])
+            if let t = threshold, names[c].isNoName { return max(s, t) }
+            return s
+        }
+        var choice: [Int?]  // candidate index per face; nil = the threshold's NONAME without a NONAME candidate
+        switch options.rule {
+        case .argmax:
+            choice = scores.map { row in
+                var best = 0
+                for c in names.indices where effective(row, c) > effective(row, best) { best = c }
+                if let t = threshold, !names[best].isNoName, effective(row, best) <= t { return noNameColumns.first }
+                return best
+            }
+        case .hungarian:
+            // Candidates by distinct text (duplicates score alike); one virtual NONAME when the caption has none but a
+            // threshold is set.
+            var columns = [Int](), seen = Set<String>()
+            for c in names.indices where seen.insert(names[c].isNoName ? noName : names[c].text).inserted { columns.append(c) }
+            let virtualNoName = threshold != nil && noNameColumns.isEmpty
+            let matrix = scores.map { row in
+                columns.map { effective(row, $0) } + (virtualNoName ? [threshold!] : [])
+            }
+            let isNoName = columns.map { names[$0].isNoName } + (virtualNoName ? [true] : [])
+            choice = Assignment.assignNames(scores: matrix, isNoName: isNoName).map { k in
+                k >= 0 && k < columns.count ? columns[k] : nil
+            }
+        }
+        return zip(sample.faces, zip(scores, choice)).map { face, pair in
+            let (row, chosen) = pair
+            let name = chosen.map { names[$0].text } ?? noName
+            let score = chosen.map { Double(row[$0]) } ?? (threshold ?? 0)
+            // Best score per distinct text, for the runner-up and the confidence.
+            var best = [String: Double](), order = [String]()
+            for c in names.indices {
+                let s = Double(row[c])
+                if let old = best[names[c].text] { best[names[c].text] = max(old, s) } else { best[names[c].text] = s; order.append(names[c].text) }
+            }
+            let runnerUp = order.filter { $0 != name }.max { best[$0]! < best[$1]! }
+            let top = best.values.max() ?? 0
+            let partition = best.values.reduce(0) { $0 + exp($1 - top) }
+            let confidence = best[name].map { exp($0 - top) / partition } ?? 0
+            return FaceLabel(box: face.box, name: name, score: score, runnerUp: runnerUp, runnerUpScore: runnerUp.flatMap { best[$0] },
+                             confidence: confidence)
+        }
+    }
+
+    /// Labels every sample in `samples` (corpus indices).
+    public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
+                             options: InferenceOptions = .init()) -> [[FaceLabel]] {
+        let all = scores(heads: heads, features: features, samples: samples)
+        return zip(samples, all).map { label(corpus.samples[$0], scores: $1, options: options) }
+    }
+}

@@ -1,0 +1,165 @@
+// The symmetry-enhanced contrastive loss of SECLA (secla-method.md §5).
+//
+// For a batch of B image–caption pairs, with S^{N→F} and S^{F→N} the (B, B) pair scores of `PairScores`:
+//
+//     L1     = CE(S^{N→F} / τ, diag)                 each caption must pick its own image
+//     L2     = CE(S^{F→N} / τ, diag)                 each image must pick its own caption
+//     Lagree = mean_i (S^{N→F}_ii − C_ii)²           (diag)   or mean_ij (S^{N→F}_ij − C_ji)²   (full)
+//     loss   = L1 (face) | L2 (name) | L1 + L2 (both) | L1 + L2 + α·Lagree (agree)
+//
+// Two modes:
+// - faithful: the official code. Faces and names are zero-padded to the batch maxima F and N, padded rows go through
+//   the heads (becoming the constant embeddings c_F = g_F(0), c_N = g_N(0)) and take part in every max and mean; both
+//   means divide by the padded counts; C = S^{F→N}·F/N (the official agreement divides the face→name side by N, §12
+//   item 8); τ = 1.
+// - clean: padding is masked (sets are packed at their real sizes), each mean divides by its own set's real size,
+//   C = S^{F→N}, and τ may differ from 1. The agreement term compares the untempered scores, so α keeps its meaning.
+//
+// Padding is built without running zero rows through the heads one by one: each branch embeds its real rows plus a
+// single zero row, and the padded layout gathers that row as often as needed. The values are the official ones; the
+// gradient of a gathered row is the sum over its copies, which is what the padded computation gives too.
+
+import NumericCore
+
+public enum LossMode: String, Codable, CaseIterable, Sendable {
+    /// The official computation, padding and normalisation quirks included.
+    case faithful
+    /// Padding masked, each direction normalised by its own count, optional temperature.
+    case clean
+}
+
+public enum LossDirection: String, Codable, CaseIterable, Sendable {
+    /// L1 only (name→face: each caption picks its image).
+    case face
+    /// L2 only (face→name: each image picks its caption).
+    case name
+    /// L1 + L2.
+    case both
+    /// L1 + L2 + α·Lagree: SECLA.
+    case agree
+}
+
+public enum AgreementType: String, Codable, CaseIterable, Sendable {
+    /// The diagonal of both score matrices (each pair with itself).
+    case diag
+    /// The whole B×B matrices, one against the other's transpose.
+    case full
+}
+
+public struct SECLALossConfig: Codable, Equatable, Sendable {
+    public var mode: LossMode = .faithful
+    public var direction: LossDirection = .agree
+    public var agreement: AgreementType = .diag
+    /// Weight of the agreement term.
+    public var alpha: Double = 0.15
+    /// Logits are divided by τ in L1 and L2 (clean mode only; the official code has none, i.e. τ = 1).
+    public var temperature: Double = 1
+
+    public init(mode: LossMode = .faithful, direction: LossDirection = .agree, agreement: AgreementType = .diag,
+                alpha: Double = 0.15, temperature: Double = 1) {
+        self.mode = mode; self.direction = direction; self.agreement = agreement; self.alpha = alpha; self.temperature = temperature
+    }
+}
+
+/// The features of one batch, packed: sample b's faces are rows faceSets.range(b) of `faces`, its candidate names
+/// rows nameSets.range(b) of `names`.
+public struct PackedBatch {
+    /// (ΣF, faceDim)
+    public var faces: Tensor
+    /// (ΣN, nameDim)
+    public var names: Tensor
+    public var faceSets: SetLayout
+    public var nameSets: SetLayout
+
+    public init(faces: Tensor, names: Tensor, faceSets: SetLayout, nameSets: SetLayout) {
+        precondition(faces.shape[0] == faceSets.total && names.shape[0] == nameSets.total && faceSets.count == nameSets.count,
+                     "PackedBatch: \(faces.shape[0]) face rows for \(faceSets.total), \(names.shape[0]) name rows for \(nameSets.total)")
+        self.faces = faces; self.names = names; self.faceSets = faceSets; self.nameSets = nameSets
+    }
+
+    public var count: Int { faceSets.count }
+}
+
+/// The loss and its terms, as graph nodes (terms a direction does not use are still computed, for logs).
+public struct SECLALossTerms {
+    public var l1: Var
+    public var l2: Var
+    public var agree: Var
+    public var total: Var
+}
+
+public struct SECLALoss: Sendable {
+    public let config: SECLALossConfig
+
+    public init(_ config: SECLALossConfig) {
+        precondition(config.mode == .clean || config.temperature == 1, "SECLALoss: the faithful loss has no temperature")
+        precondition(config.temperature > 0, "SECLALoss: temperature must be positive")
+        self.config = config
+    }
+
+    /// Builds the loss of `batch` on `g`. Faithful mode needs at least one face in the batch; clean mode at least one
+    /// face per sample (the trainer leaves faceless samples out of clean batches).
+    public func callAsFunction(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> SECLALossTerms {
+        let B = batch.count
+        let (u, v, faceSets, nameSets, faceScale, nameScale, agreeScale) = embed(g, heads: heads, batch: batch)
+        let nameToFace = PairScores.nameToFace(g, faces: u, names: v, faceSets: faceSets, nameSets: nameSets, scale: nameScale)  // (B, B)
+        let faceToName = PairScores.faceToName(g, faces: u, names: v, faceSets: faceSets, nameSets: nameSets, scale: faceScale)  // (B, B)
+
+        let targets = Array(0..<B)
+        let invT = Float(1 / config.temperature)
+        let l1 = g.crossEntropy(invT == 1 ? nameToFace : g.scale(nameToFace, invT), targets: targets)
+        let l2 = g.crossEntropy(invT == 1 ? faceToName : g.scale(faceToName, invT), targets: targets)
+        let symmetric = agreeScale == 1 ? faceToName : g.scale(faceToName, agreeScale)  // C (B, B)
+        let agree = switch config.agreement {
+        case .diag: g.mse(g.diagonal(nameToFace), g.diagonal(symmetric))
+        case .full: g.mse(nameToFace, g.transpose(symmetric))
+        }
+        let total = switch config.direction {
+        case .face: l1
+        case .name: l2
+        case .both: g.add(l1, l2)
+        case .agree: g.add(g.add(l1, l2), g.scale(agree, Float(config.alpha)))
+        }
+        return SECLALossTerms(l1: l1, l2: l2, agree: agree, total: total)
+    }
+
+    /// Face and name embeddings in the layout the mode scores: u (ΣF', P), v (ΣN', P), their layouts, the per-set
+    /// scales of S^{F→N} and S^{N→F}, and the factor that turns S^{F→N} into the agreement's C.
+    func embed(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch)
+        -> (Var, Var, SetLayout, SetLayout, [Float], [Float], Float) {
+        let B = batch.count
+        switch config.mode {
+        case .clean:
+            let u = heads.faces(g, g.constant(batch.faces))  // (ΣF, P)
+            let v = heads.names(g, g.constant(batch.names))  // (ΣN, P)
+            return (u, v, batch.faceSets, batch.nameSets, PairScores.meanScale(batch.faceSets), PairScores.meanScale(batch.nameSets), 1)
+        case .faithful:
+            let F = batch.faceSets.sizes.max() ?? 0, N = batch.nameSets.sizes.max() ?? 0
+            precondition(F > 0 && N > 0, "SECLALoss: a faithful batch needs at least one face and one name")
+            let u = padded(g, heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces))), sets: batch.faceSets, to: F)  // (B·F, P)
+            let v = padded(g, heads.names(g, g.constant(Self.appendingZeroRow(batch.names))), sets: batch.nameSets, to: N)  // (B·N, P)
+            return (u, v, .uniform(sets: B, size: F), .uniform(sets: B, size: N),
+                    Array(repeating: 1 / Float(F), count: B), Array(repeating: 1 / Float(N), count: B), Float(F) / Float(N))
+        }
+    }
+
+    /// (R, D) → (R + 1, D) with a zero last row: the embedding of padding.
+    static func appendingZeroRow(_ x: Tensor) -> Tensor {
+        let r = x.shape[0], d = x.shape[1]
+        let out = Tensor(zeros: [r + 1, d])
+        out.pointer.update(from: x.pointer, count: r * d)
+        return out
+    }
+
+    /// Embeddings of real rows plus the padding row (last) → every set padded to `size` with the padding row.
+    func padded(_ g: Graph, _ embedded: Var, sets: SetLayout, to size: Int) -> Var {
+        let pad = sets.total
+        var index = [Int]()
+        index.reserveCapacity(sets.count * size)
+        for b in 0..<sets.count {
+            index.append(contentsOf: sets.range(b))
+            index.append(contentsOf: repeatElement(pad, count: size - sets.sizes[b]))
+        }
+        return g.gatherRows(embedded, index)
+    }
+}

@@ -1,0 +1,71 @@
+// What training and labelling read from a corpus: the face-feature matrix, one feature row per distinct candidate
+// string, and for every sample the rows of its faces and of its candidates.
+//
+// Every NONAME-like candidate (NONAME, NONAMEWRONG) maps to the one row of "NONAME", as the official code gives them
+// all the [UNK] feature (secla-method.md §3.2.1).
+
+import NumericCore
+
+public struct FeatureIndex: Sendable {
+    /// (faces, faceDim), the corpus matrix (memory-mapped when it came from a file).
+    public let faces: Tensor
+    /// (distinct candidate strings, nameDim)
+    public let names: Tensor
+    /// The string of each row of `names`.
+    public let nameTexts: [String]
+    /// Per sample: rows of `faces`, in face order.
+    public let faceRows: [[Int]]
+    /// Per sample: rows of `names`, in candidate order.
+    public let nameRows: [[Int]]
+
+    public var faceDim: Int { faces.shape[1] }
+    public var nameDim: Int { names.shape[1] }
+    public var sampleCount: Int { faceRows.count }
+
+    /// Encodes every distinct candidate string of `corpus` with `encoder`. Throws `DataError` when the corpus has no
+    /// face features or a face has no row.
+    public static func build(_ corpus: Corpus, encoder: any NameEncoder) throws -> FeatureIndex {
+        guard let faces = corpus.faceFeatures else {
+            throw DataError(path: corpus.source, "this corpus has no face features",
+                            hint: "training and labelling need face descriptors: give --faces FILE.npy with --lfw/--celebto, or faces.npy in a native corpus")
+        }
+        var texts = [String](), rowOf = [String: Int](), faceRows = [[Int]](), nameRows = [[Int]]()
+        faceRows.reserveCapacity(corpus.samples.count)
+        nameRows.reserveCapacity(corpus.samples.count)
+        for sample in corpus.samples {
+            var rows = [Int]()
+            for (f, face) in sample.faces.enumerated() {
+                guard let row = face.row, row >= 0, row < faces.shape[0] else {
+                    throw DataError(path: corpus.source, record: "sample \(sample.id)", field: "faces[\(f)].row",
+                                    face.row == nil ? "the face has no feature row" : "row \(face.row!) is outside faces.npy (\(faces.shape[0]) rows)")
+                }
+                rows.append(row)
+            }
+            faceRows.append(rows)
+            nameRows.append(sample.names.map { candidate in
+                let text = candidate.isNoName ? noName : candidate.text
+                if let r = rowOf[text] { return r }
+                rowOf[text] = texts.count
+                texts.append(text)
+                return texts.count - 1
+            })
+        }
+        let names = try encoder.encode(texts)
+        return FeatureIndex(faces: faces, names: names, nameTexts: texts, faceRows: faceRows, nameRows: nameRows)
+    }
+
+    /// The packed features of `samples` (indices into the corpus).
+    public func batch(_ samples: [Int]) -> PackedBatch {
+        let faceIndex = samples.flatMap { faceRows[$0] }, nameIndex = samples.flatMap { nameRows[$0] }
+        return PackedBatch(faces: Self.gather(faces, faceIndex), names: Self.gather(names, nameIndex),
+                           faceSets: SetLayout(sizes: samples.map { faceRows[$0].count }),
+                           nameSets: SetLayout(sizes: samples.map { nameRows[$0].count }))
+    }
+
+    static func gather(_ x: Tensor, _ rows: [Int]) -> Tensor {
+        let d = x.shape[1]
+        let out = Tensor(uninitialized: [rows.count, d])
+        for (i, r) in rows.enumerated() { (out.pointer + i * d).update(from: x.pointer + r * d, count: d) }
+        return out
+    }
+}

@@ -1,0 +1,248 @@
+import ArgumentParser
+import FaceNaming
+import Foundation
+import NumericCore
+
+extension LossMode: ExpressibleByArgument {}
+extension LossDirection: ExpressibleByArgument {}
+extension AgreementType: ExpressibleByArgument {}
+extension ScheduleKind: ExpressibleByArgument {}
+extension EvaluationProtocol: ExpressibleByArgument {}
+extension NameEncoderChoice: ExpressibleByArgument {}
+extension AssignmentRule: ExpressibleByArgument {}
+extension AdamW.Variant: ExpressibleByArgument {}
+
+/// How faces are labelled after training (train, align).
+struct InferenceArguments: ParsableArguments {
+    @Option(help: "argmax: each face its best candidate (official); hungarian: one face per real name within an image.")
+    var assignment: AssignmentRule = .argmax
+
+    @Option(help: ArgumentHelp("A real name must score above this to beat NONAME (default: no threshold, as the official code).", valueName: "score"))
+    var nonameThreshold: Double?
+
+    var options: InferenceOptions { InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold) }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train SECLA on a corpus, label its faces and score them.",
+        discussion: """
+            --mode faithful reproduces the official implementation (zero padding that takes part in the loss,
+            N-normalised agreement term, transformers AdamW, cosine schedule with T_max 32 stepped per batch, 60
+            epochs, batch 20). --mode clean masks the padding and normalises each direction by its own count; the
+            other settings keep the official values unless given. Every setting can be overridden.
+
+            The run folder (--out) receives model.safetensors (official parameter names), run.json (settings,
+            per-epoch losses, metrics), alignment.json (each labelled face's box, name, score, runner-up and
+            confidence) and, with --checkpoint-every, checkpoints/epoch-NNNN. --resume continues a run and ends with
+            the same weights as an uninterrupted one. To replay a run made elsewhere step by step: --init WEIGHTS,
+            --batch-order ORDER.npy and --loss-log steps.csv.
+
+            Examples:
+              secla train --corpus data/lfw-structure-1 --out runs/faithful
+              secla train --lfw ../shared/data/augmented-lfw --faces faces.npy --mode clean --out runs/clean
+              secla train --resume runs/faithful --out runs/faithful
+            """
+    )
+
+    @OptionGroup var source: CorpusOptions
+
+    @Option(help: "faithful (the official code) or clean (masked padding, own-count normalisation).")
+    var mode: LossMode = .faithful
+
+    @Option(help: "Loss terms: face (L1), name (L2), both (L1+L2), agree (L1+L2+α·Lagree, SECLA).")
+    var direction: LossDirection?
+
+    @Option(help: "Agreement term: diag or full.")
+    var agreement: AgreementType?
+
+    @Option(help: "Weight α of the agreement term (0.15).")
+    var alpha: Double?
+
+    @Option(help: "Temperature τ of the contrastive terms (clean mode only; 1).")
+    var temperature: Double?
+
+    @Option(help: "Training epochs (60).")
+    var epochs: Int?
+
+    @Option(help: "Image–caption pairs per batch (20).")
+    var batchSize: Int?
+
+    @Option(name: .customLong("lr"), help: "Base learning rate (3e-4).")
+    var learningRate: Double?
+
+    @Option(help: "Decoupled weight decay on weights, not biases (0.1).")
+    var weightDecay: Double?
+
+    @Option(help: "AdamW variant: huggingFace (transformers.AdamW, official) or torch.")
+    var optimizer: AdamW.Variant?
+
+    @Option(help: "Learning-rate schedule: cosine-periodic (official), cosine (one anneal over the run), constant.")
+    var schedule: ScheduleKind?
+
+    @Option(help: "T_max of cosine-periodic, in steps (32).")
+    var cosinePeriod: Int?
+
+    @Option(help: "Width of the joint embedding (128).")
+    var projection: Int?
+
+    @Option(help: "Hidden width of the heads (512).")
+    var hidden: Int?
+
+    @Option(help: "Seed of initialisation and shuffling (684331).")
+    var seed: UInt64?
+
+    @Option(help: "Name features: builtin (hashed n-grams) or precomputed (the corpus's names.json/.npy). Default: precomputed when present.")
+    var nameEncoder: NameEncoderChoice?
+
+    @Option(name: .customLong("protocol"), help: "transductive (train and label the same pairs, as the paper) or inductive (label held-out pairs).")
+    var evaluation: EvaluationProtocol = .transductive
+
+    @Option(help: "Held-out fraction for --protocol inductive.")
+    var holdout = 0.2
+
+    @Option(help: "Seed of the inductive split.")
+    var splitSeed: UInt64 = 1
+
+    @OptionGroup var inference: InferenceArguments
+
+    @Option(help: ArgumentHelp("Run folder for the model, run.json, alignment.json and checkpoints.", valueName: "dir"))
+    var out: String?
+
+    @Option(help: "Write a checkpoint every N epochs (needs --out; the last epoch is always checkpointed then).")
+    var checkpointEvery: Int?
+
+    @Option(help: ArgumentHelp("Continue from a run folder's latest checkpoint or a checkpoint folder; its settings are used.", valueName: "path"))
+    var resume: String?
+
+    @Option(name: .customLong("init"), help: ArgumentHelp("Start from these weights (safetensors or .npz, official parameter names).", valueName: "weights"))
+    var initWeights: String?
+
+    @Option(help: ArgumentHelp(".npy integer array [epochs, training samples]: row e is the order epoch e consumes the samples in.", valueName: "order.npy"))
+    var batchOrder: String?
+
+    @Option(help: ArgumentHelp("Write one CSV line per optimiser step (epoch, step, lr, loss, l1, l2, agree, pairs).", valueName: "steps.csv"))
+    var lossLog: String?
+
+    @Flag(help: "Print one JSON object instead of a summary.")
+    var json = false
+
+    func validate() throws {
+        if let epochs, epochs < 0 { throw ValidationError("--epochs must be ≥ 0 (got \(epochs))") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be ≥ 1") }
+        if checkpointEvery != nil && out == nil { throw ValidationError("--checkpoint-every needs --out DIR") }
+        if resume != nil && initWeights != nil { throw ValidationError("--resume and --init exclude each other: a checkpoint has its own weights") }
+        guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be in (0, 1) (got \(holdout))") }
+    }
+
+    func trainingConfig() -> TrainingConfig {
+        var c = mode == .faithful ? TrainingConfig.faithful : TrainingConfig.clean
+        if let direction { c.loss.direction = direction }
+        if let agreement { c.loss.agreement = agreement }
+        if let alpha { c.loss.alpha = alpha }
+        if let temperature { c.loss.temperature = temperature }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let optimizer { c.optimizer = optimizer }
+        if let schedule { c.schedule = schedule }
+        if let cosinePeriod { c.cosinePeriod = cosinePeriod }
+        if let projection { c.heads.projection = projection }
+        if let hidden { c.heads.hidden = hidden }
+        if let seed { c.seed = seed }
+        return c
+    }
+
+    func run() throws {
+        Memory.reuseFreedBuffers()
+        let corpus = try exitingOnDataError { try source.load() }
+        var options = RunOptions(config: trainingConfig())
+        do { try options.config.validate() } catch { throw ValidationError(error.description) }
+        options.evaluation = evaluation
+        options.holdout = holdout
+        options.splitSeed = splitSeed
+        options.inference = inference.options
+        options.encoder = nameEncoder ?? .default(for: corpus)
+        options.outFolder = out
+        options.checkpointEvery = checkpointEvery ?? (out != nil ? options.config.epochs : nil)
+        options.resume = resume
+        options.initWeights = initWeights
+        if let batchOrder { options.batchOrder = try exitingOnDataError { try BatchOrder.read(batchOrder) } }
+
+        var log = lossLog.map { _ in "epoch,step,lr,loss,l1,l2,agree,pairs\n" }
+        let line = ProgressLine()
+        let started = Date()
+        var pairsDone = 0
+        let (result, _, _, _) = try exitingOnDataError {
+            try SECLARun.run(corpus: corpus, options: options, onStep: { s in
+                log?.append("\(s.epoch),\(s.step),\(s.lr),\(s.loss),\(s.l1),\(s.l2),\(s.agree),\(s.pairs)\n")
+                pairsDone += s.pairs
+                let seconds = Date().timeIntervalSince(started)
+                let rate = seconds > 0 ? Double(pairsDone) / seconds : 0
+                line.update(String(format: "epoch %d/%d  step %d  loss %.4f  %.0f pairs/s  ETA %@", s.epoch, options.config.epochs,
+                                   s.step, s.loss, rate, formatDuration(Self.eta(s, options.config, corpus.samples.count, rate))))
+            }, onEpoch: { e, _ in
+                if !json && !ProgressLine.isTerminal {
+                    FileHandle.standardError.write(Data(String(format: "epoch %d  loss %.4f  (L1 %.4f  L2 %.4f  agree %.4f)  %.1f s\n",
+                                                               e.epoch, e.loss, e.l1, e.l2, e.agree, e.seconds).utf8))
+                }
+            })
+        }
+        line.finish()
+        if let lossLog, let log { try writeAtomically(Data(log.utf8), to: lossLog) }
+        if json {
+            print(try jsonString(result))
+            return
+        }
+        printSummary(result)
+    }
+
+    /// Seconds left: remaining pairs of this run at the current rate.
+    static func eta(_ s: StepRecord, _ c: TrainingConfig, _ samples: Int, _ rate: Double) -> Double {
+        let stepsPerEpoch = (samples + c.batchSize - 1) / c.batchSize
+        let left = max(0, c.epochs * stepsPerEpoch - s.step) * c.batchSize
+        return rate > 0 ? Double(left) / rate : 0
+    }
+
+    func printSummary(_ r: RunResult) {
+        let c = r.config
+        print("SECLA \(c.loss.mode.rawValue) (\(c.loss.direction.rawValue), \(c.loss.agreement.rawValue), α \(c.loss.alpha)"
+              + (c.loss.mode == .clean ? ", τ \(c.loss.temperature)" : "") + ") on \(r.corpus)")
+        print("  \(r.trainingSamples) training pairs, \(r.epochs.count) epochs × batch \(c.batchSize), AdamW(\(c.optimizer.rawValue)) lr \(c.learningRate), "
+              + "\(c.schedule.rawValue) schedule; names: \(r.encoder)")
+        if let last = r.epochs.last, let first = r.epochs.first {
+            print(String(format: "  loss %.4f → %.4f;  %.2f s/epoch, %.0f pairs/s (OpenBLAS %@, %d threads)", first.loss, last.loss,
+                         r.secondsPerEpoch, r.pairsPerSecond, r.blasCore, r.blasThreads))
+        }
+        print("  labelled \(r.evaluatedSamples) pairs (\(r.evaluation.rawValue), \(r.inference.rule.rawValue)"
+              + (r.inference.noNameThreshold.map { ", NONAME threshold \($0)" } ?? "") + String(format: ") in %.2f s", r.labellingSeconds))
+        if let m = r.metrics { printMetricTable(m, baselines: r.baselines) }
+        if let out { print("  written to \(out)/ (model.safetensors, run.json, alignment.json)") }
+    }
+}
+
+/// The official metric of a model next to the learning-free baselines.
+func printMetricTable(_ m: MetricResult, baselines: [String: MetricResult]) {
+    print("                                   precision  recall      F1  faces-only accuracy")
+    let rows = [("SECLA", m)] + Baseline.allCases.compactMap { b in baselines[b.rawValue].map { (b.rawValue, $0) } }
+    for (name, r) in rows {
+        print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
+              + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f", r.precision, r.recall, r.f1, r.facesAccuracy))
+    }
+}
+
+/// `--batch-order`: a .npy integer array [epochs, samples].
+enum BatchOrder {
+    static func read(_ path: String) throws -> [[Int]] {
+        let array: NumericArray
+        do { array = try NPY.read(path: path) } catch let error as FormatError { throw DataError(error) }
+        guard array.shape.count == 2 else {
+            throw DataError(path: path, field: "shape", "expected a 2-d integer array [epochs, samples], found shape \(array.shape)")
+        }
+        let values: [Int64]
+        do { values = try array.int64Array() } catch let error as FormatError { throw DataError(error) }
+        let cols = array.shape[1]
+        return (0..<array.shape[0]).map { e in values[(e * cols)..<((e + 1) * cols)].map { Int($0) } }
+    }
+}
