@@ -13,9 +13,10 @@ struct Secla: ParsableCommand {
               secla demo                 train the projection heads on a generated corpus and label its faces
               secla stats --lfw DIR      count what the augmented-LFW dictionaries hold
               secla baseline --lfw DIR   official metric of the learning-free predictors
+              secla evaluate --lfw DIR --predictions FILE   official metric of a predictions file
               secla synth lfw-like --out DIR   write a synthetic corpus in the native format
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, Train.self, Align.self, Info.self, Stats.self, BaselineCommand.self, Synth.self]
+        subcommands: [Demo.self, Train.self, Align.self, Evaluate.self, Info.self, Stats.self, BaselineCommand.self, Synth.self]
     )
 }

@@ -32,6 +32,54 @@ import Testing
         let trueSlot = OfficialMetric.evaluate(samples, predictions: predictions, placement: .trueSlot)
         #expect(trueSlot.correct == 6 && trueSlot.predicted == 9 && trueSlot.gold == 7)
     }
+
+    @Test func nonameAndCelebToAccuracy() {
+        let r = OfficialMetric.evaluate(samples, predictions: [["Diego Espinoza", "NONAME", "NONAME"], ["A"], ["C", "C"]])
+        // Real faces predicted NONAME: Janela (label Janela) and the NONAME face → precision 1/2; the one NONAME face
+        // is found → recall 1/1. The false detection of y is not counted.
+        #expect(r.nonamePredicted == 2 && r.nonameGold == 1 && r.nonameCorrect == 1)
+        #expect(r.nonamePrecision == 0.5 && r.nonameRecall == 1)
+        // CelebTo accuracy counts every labelled face, the false detection (label NONAMEWRONG, predicted C) included: 4/6.
+        #expect(r.celebtoFaces == 6 && r.celebtoCorrect == 4 && abs(r.celebtoAccuracy - 4.0 / 6) < 1e-12)
+        #expect(r.facesCorrect == 4)
+
+        // NONAMEWRONG predicted for a real face says NONAME too; predicting it for the false detection is right there.
+        let wrongSaysNoName = OfficialMetric.evaluate(samples, predictions: [["NONAMEWRONG", "Janela Jara", "NONAMEWRONG"], ["A"], ["NONAMEWRONG", "C"]])
+        #expect(wrongSaysNoName.nonamePredicted == 2 && wrongSaysNoName.nonameCorrect == 1 && wrongSaysNoName.nonameGold == 1)
+        #expect(wrongSaysNoName.celebtoCorrect == 4)  // Janela, A, C and the false detection
+
+        // No face predicted or labelled NONAME: 0/0 is reported as 0, with the counts to tell.
+        let none = OfficialMetric.evaluate([samples[1]], predictions: [["A"]])
+        #expect(none.nonamePrecision == 0 && none.nonameRecall == 0 && none.nonamePredicted == 0 && none.nonameGold == 0)
+    }
+
+    @Test func samplesWithoutSlotsAreScoredPerFaceLikeCelebTo() {
+        let celeb = [
+            Sample(id: "c1", faces: [Face(label: "Tom Hanks"), Face(label: "NONAME"), Face(label: "Meg Ryan")],
+                   names: ["Tom Hanks", "Meg Ryan", "NONAME"].map { CandidateName($0) }),
+            Sample(id: "c2", faces: [Face(label: "NONAME"), Face(label: "A")], names: ["A", "NONAME"].map { CandidateName($0) }),
+            // Unlabelled faces are not scored.
+            Sample(id: "c3", faces: [Face()], names: ["A", "NONAME"].map { CandidateName($0) }),
+        ]
+        let r = OfficialMetric.evaluate(celeb, predictions: [["Tom Hanks", "Meg Ryan", "NONAME"], ["NONAME", "NONAMEWRONG"], ["A"]])
+        // Right: Tom Hanks, c2's NONAME → 2 of 5 labelled faces.
+        #expect(r.celebtoFaces == 5 && r.celebtoCorrect == 2 && r.celebtoAccuracy == 0.4)
+        #expect(r.correct == 2 && r.predicted == 5 && r.gold == 5)
+        #expect(r.precision == 0.4 && r.recall == 0.4 && abs(r.f1 - 0.4) < 1e-12 && r.facesAccuracy == 0.4)
+        // Predicted NONAME: Meg Ryan's face, c2's NONAME face, A's face (NONAMEWRONG) → 1/3; labelled NONAME: 2, 1 found.
+        #expect(r.nonamePredicted == 3 && r.nonameGold == 2 && r.nonameCorrect == 1)
+        #expect(abs(r.nonamePrecision - 1.0 / 3) < 1e-12 && r.nonameRecall == 0.5)
+    }
+
+    @Test func jsonKeysAreSnakeCase() throws {
+        let r = OfficialMetric.evaluate(samples, predictions: [["Diego Espinoza", "NONAME", "NONAME"], ["A"], ["C", "C"]])
+        let data = try JSONEncoder().encode(r)
+        let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys
+        #expect(Set(keys) == ["precision", "recall", "f1", "correct", "predicted", "gold", "faces", "faces_accuracy", "faces_correct",
+                              "noname_precision", "noname_recall", "noname_predicted", "noname_gold", "noname_correct",
+                              "celebto_accuracy", "celebto_faces", "celebto_correct"])
+        #expect(try JSONDecoder().decode(MetricResult.self, from: data) == r)
+    }
 }
 
 /// The reference values of ../shared/data/augmented-lfw/README.md, "checked by two independent implementations".
@@ -54,6 +102,8 @@ struct OfficialMetricOnRealLFW {
         let r = OfficialMetric.evaluate(samples, predictions: Baseline.allNoName.predict(samples))
         #expect(String(format: "%.4f %.4f %.4f", r.precision, r.recall, r.f1) == "0.3749 0.4146 0.3937")
         #expect(r.faces == 14_407 && String(format: "%.4f", r.facesAccuracy) == "0.1222")
+        // Every real face is predicted NONAME, so NONAME precision is the share of NONAME faces (1,761 of 14,407).
+        #expect(r.nonamePredicted == 14_407 && r.nonameGold == 1_761 && r.nonameCorrect == 1_761 && r.nonameRecall == 1)
         let slotCorrect = OfficialMetric.evaluate(samples, predictions: Baseline.allNoName.predict(samples), placement: .trueSlot)
         #expect(String(format: "%.4f", slotCorrect.f1) == "0.3946")
     }

@@ -10,8 +10,9 @@ struct BaselineCommand: ParsableCommand {
         commandName: "baseline",
         abstract: "Score the learning-free predictors (all NONAME, random, largest face gets the first-mentioned name).",
         discussion: """
-            Prints the official augmented-LFW metric (slot-level precision, recall, F1; secla-method.md §9.1) and
-            the faces-only accuracy for each predictor: the reference points a trained model must beat.
+            Prints the official augmented-LFW metric (slot-level precision, recall, F1; secla-method.md §9.1), the
+            faces-only accuracy, NONAME precision and recall and the CelebTo accuracy for each predictor: the
+            reference points a trained model must beat.
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
             """
     )
@@ -40,11 +41,13 @@ struct BaselineCommand: ParsableCommand {
             print(try jsonString(results))
             return
         }
-        print("predictor                        precision  recall      F1  faces-only accuracy  (\(placement.rawValue) placement, \(corpus.source))")
+        print("predictor                        precision  recall      F1  faces-only accuracy  NONAME P  NONAME R  CelebTo accuracy"
+              + "  (\(placement.rawValue) placement, \(corpus.source))")
         for p in predictor {
             let r = results[p.rawValue]!
             print(p.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f", r.precision, r.recall, r.f1, r.facesAccuracy))
+                  + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f  %8.4f  %8.4f  %16.4f", r.precision, r.recall, r.f1, r.facesAccuracy,
+                           r.nonamePrecision, r.nonameRecall, r.celebtoAccuracy))
         }
     }
 }
