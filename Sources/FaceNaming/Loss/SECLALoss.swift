@@ -54,10 +54,27 @@ public struct SECLALossConfig: Codable, Equatable, Sendable {
     public var alpha: Double = 0.15
     /// Logits are divided by τ in L1 and L2 (clean mode only; the official code has none, i.e. τ = 1).
     public var temperature: Double = 1
+    /// Clean mode: every image also offers a null face and every caption a null name (the heads' output for a zero
+    /// input, c_F and c_N), which a name or a face may match instead of a real one but which adds no term of its own.
+    /// The faithful padding offers these by accident in most samples; this makes it explicit and uniform.
+    public var nullOption = false
 
     public init(mode: LossMode = .faithful, direction: LossDirection = .agree, agreement: AgreementType = .diag,
-                alpha: Double = 0.15, temperature: Double = 1) {
+                alpha: Double = 0.15, temperature: Double = 1, nullOption: Bool = false) {
         self.mode = mode; self.direction = direction; self.agreement = agreement; self.alpha = alpha; self.temperature = temperature
+        self.nullOption = nullOption
+    }
+
+    enum CodingKeys: String, CodingKey { case mode, direction, agreement, alpha, temperature, nullOption }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        mode = try c.decode(LossMode.self, forKey: .mode)
+        direction = try c.decode(LossDirection.self, forKey: .direction)
+        agreement = try c.decode(AgreementType.self, forKey: .agreement)
+        alpha = try c.decode(Double.self, forKey: .alpha)
+        temperature = try c.decode(Double.self, forKey: .temperature)
+        nullOption = try c.decodeIfPresent(Bool.self, forKey: .nullOption) ?? false
     }
 }
 
@@ -101,9 +118,7 @@ public struct SECLALoss: Sendable {
     /// face per sample (the trainer leaves faceless samples out of clean batches).
     public func callAsFunction(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> SECLALossTerms {
         let B = batch.count
-        let (u, v, faceSets, nameSets, faceScale, nameScale, agreeScale) = embed(g, heads: heads, batch: batch)
-        let nameToFace = PairScores.nameToFace(g, faces: u, names: v, faceSets: faceSets, nameSets: nameSets, scale: nameScale)  // (B, B)
-        let faceToName = PairScores.faceToName(g, faces: u, names: v, faceSets: faceSets, nameSets: nameSets, scale: faceScale)  // (B, B)
+        let (nameToFace, faceToName, agreeScale) = scores(g, heads: heads, batch: batch)  // (B, B) each
 
         let targets = Array(0..<B)
         let invT = Float(1 / config.temperature)
@@ -123,23 +138,41 @@ public struct SECLALoss: Sendable {
         return SECLALossTerms(l1: l1, l2: l2, agree: agree, total: total)
     }
 
-    /// Face and name embeddings in the layout the mode scores: u (ΣF', P), v (ΣN', P), their layouts, the per-set
-    /// scales of S^{F→N} and S^{N→F}, and the factor that turns S^{F→N} into the agreement's C.
-    func embed(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch)
-        -> (Var, Var, SetLayout, SetLayout, [Float], [Float], Float) {
+    /// S^{N→F}, S^{F→N} and the factor that turns S^{F→N} into the agreement's C.
+    func scores(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> (Var, Var, Float) {
         let B = batch.count
         switch config.mode {
+        case .clean where config.nullOption:
+            // Real rows plus the padding row (last), then each set extended by one copy of it on the side that is maxed
+            // over: a name may match the null face, a face the null name; neither adds a term of its own.
+            let uAll = heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces)))  // (ΣF + 1, P)
+            let vAll = heads.names(g, g.constant(Self.appendingZeroRow(batch.names)))  // (ΣN + 1, P)
+            let u = g.gatherRows(uAll, Array(0..<batch.faceSets.total)), v = g.gatherRows(vAll, Array(0..<batch.nameSets.total))
+            let faceSetsWithNull = SetLayout(sizes: batch.faceSets.sizes.map { $0 + 1 })
+            let nameSetsWithNull = SetLayout(sizes: batch.nameSets.sizes.map { $0 + 1 })
+            let uNull = padded(g, uAll, sets: batch.faceSets, sizes: faceSetsWithNull.sizes)
+            let vNull = padded(g, vAll, sets: batch.nameSets, sizes: nameSetsWithNull.sizes)
+            return (PairScores.nameToFace(g, faces: uNull, names: v, faceSets: faceSetsWithNull, nameSets: batch.nameSets,
+                                          scale: PairScores.meanScale(batch.nameSets)),
+                    PairScores.faceToName(g, faces: u, names: vNull, faceSets: batch.faceSets, nameSets: nameSetsWithNull,
+                                          scale: PairScores.meanScale(batch.faceSets)), 1)
         case .clean:
             let u = heads.faces(g, g.constant(batch.faces))  // (ΣF, P)
             let v = heads.names(g, g.constant(batch.names))  // (ΣN, P)
-            return (u, v, batch.faceSets, batch.nameSets, PairScores.meanScale(batch.faceSets), PairScores.meanScale(batch.nameSets), 1)
+            return (PairScores.nameToFace(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
+                                          scale: PairScores.meanScale(batch.nameSets)),
+                    PairScores.faceToName(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
+                                          scale: PairScores.meanScale(batch.faceSets)), 1)
         case .faithful:
             let F = batch.faceSets.sizes.max() ?? 0, N = batch.nameSets.sizes.max() ?? 0
             precondition(F > 0 && N > 0, "SECLALoss: a faithful batch needs at least one face and one name")
-            let u = padded(g, heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces))), sets: batch.faceSets, to: F)  // (B·F, P)
-            let v = padded(g, heads.names(g, g.constant(Self.appendingZeroRow(batch.names))), sets: batch.nameSets, to: N)  // (B·N, P)
-            return (u, v, .uniform(sets: B, size: F), .uniform(sets: B, size: N),
-                    Array(repeating: 1 / Float(F), count: B), Array(repeating: 1 / Float(N), count: B), Float(F) / Float(N))
+            let uniformF = SetLayout.uniform(sets: B, size: F), uniformN = SetLayout.uniform(sets: B, size: N)
+            let u = padded(g, heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces))), sets: batch.faceSets, sizes: uniformF.sizes)  // (B·F, P)
+            let v = padded(g, heads.names(g, g.constant(Self.appendingZeroRow(batch.names))), sets: batch.nameSets, sizes: uniformN.sizes)  // (B·N, P)
+            return (PairScores.nameToFace(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,
+                                          scale: Array(repeating: 1 / Float(N), count: B)),
+                    PairScores.faceToName(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,
+                                          scale: Array(repeating: 1 / Float(F), count: B)), Float(F) / Float(N))
         }
     }
 
@@ -151,14 +184,14 @@ public struct SECLALoss: Sendable {
         return out
     }
 
-    /// Embeddings of real rows plus the padding row (last) → every set padded to `size` with the padding row.
-    func padded(_ g: Graph, _ embedded: Var, sets: SetLayout, to size: Int) -> Var {
+    /// Embeddings of real rows plus the padding row (last) → set b padded to `sizes[b]` with the padding row.
+    func padded(_ g: Graph, _ embedded: Var, sets: SetLayout, sizes: [Int]) -> Var {
         let pad = sets.total
         var index = [Int]()
-        index.reserveCapacity(sets.count * size)
+        index.reserveCapacity(sizes.reduce(0, +))
         for b in 0..<sets.count {
             index.append(contentsOf: sets.range(b))
-            index.append(contentsOf: repeatElement(pad, count: size - sets.sizes[b]))
+            index.append(contentsOf: repeatElement(pad, count: sizes[b] - sets.sizes[b]))
         }
         return g.gatherRows(embedded, index)
     }

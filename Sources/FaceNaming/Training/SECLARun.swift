@@ -178,6 +178,6 @@ public enum SECLARun {
         struct Entry: Encodable { var image: String?; var faces: [FaceLabel] }
         var entries = [String: Entry]()
         for (s, faces) in zip(samples, labels) { entries[corpus.samples[s].id] = Entry(image: corpus.samples[s].image, faces: faces) }
-        try writeAtomically(Data(try jsonText(entries, pretty: true).utf8), to: path)
+        try writeAtomically(Data(try jsonText(entries).utf8), to: path)
     }
 }

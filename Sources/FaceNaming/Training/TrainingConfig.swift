@@ -55,6 +55,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard loss.mode == .clean || loss.temperature == 1 else {
             throw ConfigError("the faithful loss has no temperature (the official code divides by nothing); use --mode clean with --temperature")
         }
+        guard loss.mode == .clean || !loss.nullOption else {
+            throw ConfigError("the null option belongs to the clean loss (the faithful one gets its null slots from padding); use --mode clean")
+        }
         guard loss.alpha >= 0, loss.alpha.isFinite else { throw ConfigError("alpha must be ≥ 0 (got \(loss.alpha))") }
         for d in [heads.faceDim, heads.nameDim, heads.hidden, heads.projection] where d < 1 {
             throw ConfigError("head dimensions must be ≥ 1 (got \(heads))")

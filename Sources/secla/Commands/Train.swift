@@ -62,6 +62,9 @@ struct Train: ParsableCommand {
     @Option(help: "Temperature τ of the contrastive terms (clean mode only; 1).")
     var temperature: Double?
 
+    @Flag(inversion: .prefixedNo, help: "Clean mode: offer every image a null face and every caption a null name that a name or face may match instead (see README).")
+    var nullOption: Bool?
+
     @Option(help: "Training epochs (60).")
     var epochs: Int?
 
@@ -133,6 +136,9 @@ struct Train: ParsableCommand {
         if checkpointEvery != nil && out == nil { throw ValidationError("--checkpoint-every needs --out DIR") }
         if resume != nil && initWeights != nil { throw ValidationError("--resume and --init exclude each other: a checkpoint has its own weights") }
         guard holdout > 0, holdout < 1 else { throw ValidationError("--holdout must be in (0, 1) (got \(holdout))") }
+        if resume == nil {
+            do { try trainingConfig().validate() } catch { throw ValidationError(error.description) }
+        }
     }
 
     func trainingConfig() -> TrainingConfig {
@@ -141,6 +147,7 @@ struct Train: ParsableCommand {
         if let agreement { c.loss.agreement = agreement }
         if let alpha { c.loss.alpha = alpha }
         if let temperature { c.loss.temperature = temperature }
+        if let nullOption { c.loss.nullOption = nullOption }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let learningRate { c.learningRate = learningRate }
@@ -158,7 +165,6 @@ struct Train: ParsableCommand {
         Memory.reuseFreedBuffers()
         let corpus = try exitingOnDataError { try source.load() }
         var options = RunOptions(config: trainingConfig())
-        do { try options.config.validate() } catch { throw ValidationError(error.description) }
         options.evaluation = evaluation
         options.holdout = holdout
         options.splitSeed = splitSeed
@@ -239,6 +245,10 @@ enum BatchOrder {
         do { array = try NPY.read(path: path) } catch let error as FormatError { throw DataError(error) }
         guard array.shape.count == 2 else {
             throw DataError(path: path, field: "shape", "expected a 2-d integer array [epochs, samples], found shape \(array.shape)")
+        }
+        guard [.int64, .int32, .uint8].contains(array.elementType) else {
+            throw DataError(path: path, field: "dtype", "holds \(array.elementType.rawValue) elements, expected integers (sample positions)",
+                            hint: "save with numpy.save(path, order.astype(numpy.int64))")
         }
         let values: [Int64]
         do { values = try array.int64Array() } catch let error as FormatError { throw DataError(error) }

@@ -1,0 +1,84 @@
+// `secla-bench train`: SECLA training speed on an LFW-sized corpus (10,976 image–caption pairs, 14,674 faces, 512-d
+// faces, 768-d built-in name features), per batch size and loss mode: seconds per epoch and pairs per second.
+
+import ArgumentParser
+import FaceNaming
+import Foundation
+import NumericCore
+
+struct TrainBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Seconds per epoch and pairs/s of SECLA training on an LFW-sized corpus, faithful and clean, batch 20 and 256.",
+        discussion: """
+            The corpus is lfw-like (generated, no files needed) or --corpus DIR (e.g. an lfw-structure corpus). Each
+            configuration trains --epochs epochs from the same initial weights; the figure is the mean over them.
+            Example: swift run -c release secla-bench train --json
+            """
+    )
+
+    @Option(help: "A native corpus folder instead of the generated lfw-like one.")
+    var corpus: String?
+
+    @Option(help: "Epochs timed per configuration.")
+    var epochs = 1
+
+    @Option(help: "Batch sizes to time.")
+    var batchSize: [Int] = [20, 256]
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    struct Row: Codable {
+        var mode: String
+        var batchSize: Int
+        var secondsPerEpoch: Double
+        var pairsPerSecond: Double
+        var stepsPerEpoch: Int
+        var millisecondsPerStep: Double
+    }
+
+    struct Report: Codable {
+        var machine: MachineFacts
+        var corpus: String
+        var pairs: Int
+        var faces: Int
+        var rows: [Row]
+    }
+
+    func run() throws {
+        Memory.reuseFreedBuffers()
+        let data = try corpus.map { try NativeFormat.read(folder: $0) } ?? LFWLikeGenerator.generate(seed: 1)
+        let features = try FeatureIndex.build(data, encoder: HashedNameEncoder())
+        var rows = [Row]()
+        for mode in [LossMode.faithful, .clean] {
+            for batch in batchSize {
+                var config = mode == .faithful ? TrainingConfig.faithful : TrainingConfig.clean
+                config.batchSize = batch
+                config.epochs = epochs
+                let trainer = try SECLATrainer(config: config, features: features, samples: Array(data.samples.indices))
+                let start = Date()
+                for _ in 0..<epochs { trainer.trainEpoch() }
+                let seconds = Date().timeIntervalSince(start) / Double(epochs)
+                rows.append(Row(mode: mode.rawValue, batchSize: batch, secondsPerEpoch: seconds,
+                                pairsPerSecond: Double(trainer.samples.count) / seconds, stepsPerEpoch: trainer.stepsPerEpoch,
+                                millisecondsPerStep: 1000 * seconds / Double(trainer.stepsPerEpoch)))
+            }
+        }
+        let report = Report(machine: MachineFacts.current(), corpus: corpus ?? "lfw-like (seed 1, generated)",
+                            pairs: data.samples.count, faces: data.faceCount, rows: rows)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print(report.machine.line)
+        print("corpus: \(report.corpus), \(report.pairs) pairs, \(report.faces) faces; \(epochs) epoch(s) timed per row\n")
+        print("mode       batch   s/epoch    pairs/s   ms/step")
+        for r in rows {
+            print(r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
+                  + String(format: "  %5d  %8.2f  %9.0f  %8.2f", r.batchSize, r.secondsPerEpoch, r.pairsPerSecond, r.millisecondsPerStep))
+        }
+    }
+}
