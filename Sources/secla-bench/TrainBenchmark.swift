@@ -26,12 +26,16 @@ struct TrainBenchmark: ParsableCommand {
     @Option(help: "Batch sizes to time.")
     var batchSize: [Int] = [20, 256]
 
+    @Option(help: "OpenBLAS thread counts to time (default: the current one).")
+    var threads: [Int] = []
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
     struct Row: Codable {
         var mode: String
         var batchSize: Int
+        var threads: Int
         var secondsPerEpoch: Double
         var pairsPerSecond: Double
         var stepsPerEpoch: Int
@@ -51,7 +55,9 @@ struct TrainBenchmark: ParsableCommand {
         let data = try corpus.map { try NativeFormat.read(folder: $0) } ?? LFWLikeGenerator.generate(seed: 1)
         let features = try FeatureIndex.build(data, encoder: HashedNameEncoder())
         var rows = [Row]()
-        for mode in [LossMode.faithful, .clean] {
+        for thread in threads.isEmpty ? [BLAS.threads] : threads {
+          BLAS.setThreads(thread)
+          for mode in [LossMode.faithful, .clean] {
             for batch in batchSize {
                 var config = mode == .faithful ? TrainingConfig.faithful : TrainingConfig.clean
                 config.batchSize = batch
@@ -60,10 +66,11 @@ struct TrainBenchmark: ParsableCommand {
                 let start = Date()
                 for _ in 0..<epochs { trainer.trainEpoch() }
                 let seconds = Date().timeIntervalSince(start) / Double(epochs)
-                rows.append(Row(mode: mode.rawValue, batchSize: batch, secondsPerEpoch: seconds,
+                rows.append(Row(mode: mode.rawValue, batchSize: batch, threads: thread, secondsPerEpoch: seconds,
                                 pairsPerSecond: Double(trainer.samples.count) / seconds, stepsPerEpoch: trainer.stepsPerEpoch,
                                 millisecondsPerStep: 1000 * seconds / Double(trainer.stepsPerEpoch)))
             }
+          }
         }
         let report = Report(machine: MachineFacts.current(), corpus: corpus ?? "lfw-like (seed 1, generated)",
                             pairs: data.samples.count, faces: data.faceCount, rows: rows)
@@ -75,10 +82,10 @@ struct TrainBenchmark: ParsableCommand {
         }
         print(report.machine.line)
         print("corpus: \(report.corpus), \(report.pairs) pairs, \(report.faces) faces; \(epochs) epoch(s) timed per row\n")
-        print("mode       batch   s/epoch    pairs/s   ms/step")
+        print("mode       batch  threads   s/epoch    pairs/s   ms/step")
         for r in rows {
             print(r.mode.padding(toLength: 9, withPad: " ", startingAt: 0)
-                  + String(format: "  %5d  %8.2f  %9.0f  %8.2f", r.batchSize, r.secondsPerEpoch, r.pairsPerSecond, r.millisecondsPerStep))
+                  + String(format: "  %5d  %7d  %8.2f  %9.0f  %8.2f", r.batchSize, r.threads, r.secondsPerEpoch, r.pairsPerSecond, r.millisecondsPerStep))
         }
     }
 }

@@ -7,13 +7,14 @@ struct Secla: ParsableCommand {
         abstract: "Weakly supervised face naming: label each face in a news photo with a name from its caption, or NONAME.",
         discussion: """
             Implements SECLA and SECLA-B (Qu, Tuytelaars, Moens, WACV 2023) on an OpenBLAS-backed numeric core.
-            Until the SECLA training commands land, `demo` runs the numeric core end to end on generated data.
 
             Examples:
-              secla demo                 train the projection heads on a generated corpus and label its faces
+              secla demo                 generate a corpus, train SECLA, label its faces, print the metrics
+              secla train --corpus DIR --out RUN            train SECLA (--mode faithful|clean) and label the corpus
+              secla align --model RUN --corpus DIR --out labels.json   label faces with a trained model
+              secla evaluate --lfw DIR --predictions labels.json       score any system's labels
               secla stats --lfw DIR      count what the augmented-LFW dictionaries hold
               secla baseline --lfw DIR   official metric of the learning-free predictors
-              secla evaluate --lfw DIR --predictions FILE   official metric of a predictions file
               secla synth lfw-like --out DIR   write a synthetic corpus in the native format
               secla info                 show the BLAS kernels and threads in use
             """,

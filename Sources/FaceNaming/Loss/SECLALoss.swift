@@ -39,6 +39,10 @@ public enum LossDirection: String, Codable, CaseIterable, Sendable {
     case agree
 }
 
+public enum NullOption: String, Codable, CaseIterable, Sendable {
+    case none, face, both
+}
+
 public enum AgreementType: String, Codable, CaseIterable, Sendable {
     /// The diagonal of both score matrices (each pair with itself).
     case diag
@@ -54,18 +58,23 @@ public struct SECLALossConfig: Codable, Equatable, Sendable {
     public var alpha: Double = 0.15
     /// Logits are divided by τ in L1 and L2 (clean mode only; the official code has none, i.e. τ = 1).
     public var temperature: Double = 1
-    /// Clean mode: every image also offers a null face and every caption a null name (the heads' output for a zero
-    /// input, c_F and c_N), which a name or a face may match instead of a real one but which adds no term of its own.
-    /// The faithful padding offers these by accident in most samples; this makes it explicit and uniform.
-    public var nullOption = false
+    /// Clean mode: every image also offers a null face (`face`, `both`) and every caption a null name (`both`): the
+    /// heads' output for a zero input, c_F and c_N, which a name (face) may match instead of a real face (name) but
+    /// which adds no term of its own. The faithful padding offers these by accident in most samples; this makes them
+    /// explicit and uniform.
+    public var nullOption: NullOption = .none
+    /// Clean mode: divide each pair score by its own set's real size (default), or, as the official code does, by the
+    /// batch's largest set (padding still masked). An ablation that separates the normalisation from the padding.
+    public var normaliseByBatchMaximum = false
 
     public init(mode: LossMode = .faithful, direction: LossDirection = .agree, agreement: AgreementType = .diag,
-                alpha: Double = 0.15, temperature: Double = 1, nullOption: Bool = false) {
+                alpha: Double = 0.15, temperature: Double = 1, nullOption: NullOption = .none, normaliseByBatchMaximum: Bool = false) {
         self.mode = mode; self.direction = direction; self.agreement = agreement; self.alpha = alpha; self.temperature = temperature
         self.nullOption = nullOption
+        self.normaliseByBatchMaximum = normaliseByBatchMaximum
     }
 
-    enum CodingKeys: String, CodingKey { case mode, direction, agreement, alpha, temperature, nullOption }
+    enum CodingKeys: String, CodingKey { case mode, direction, agreement, alpha, temperature, nullOption, normaliseByBatchMaximum }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -74,7 +83,8 @@ public struct SECLALossConfig: Codable, Equatable, Sendable {
         agreement = try c.decode(AgreementType.self, forKey: .agreement)
         alpha = try c.decode(Double.self, forKey: .alpha)
         temperature = try c.decode(Double.self, forKey: .temperature)
-        nullOption = try c.decodeIfPresent(Bool.self, forKey: .nullOption) ?? false
+        nullOption = try c.decodeIfPresent(NullOption.self, forKey: .nullOption) ?? .none
+        normaliseByBatchMaximum = try c.decodeIfPresent(Bool.self, forKey: .normaliseByBatchMaximum) ?? false
     }
 }
 
@@ -138,31 +148,36 @@ public struct SECLALoss: Sendable {
         return SECLALossTerms(l1: l1, l2: l2, agree: agree, total: total)
     }
 
+    /// Per-set scales of a clean mean: 1/own size, or 1/largest size of the batch.
+    func cleanScale(_ sets: SetLayout) -> [Float] {
+        config.normaliseByBatchMaximum ? Array(repeating: 1 / Float(max(sets.sizes.max() ?? 1, 1)), count: sets.count) : PairScores.meanScale(sets)
+    }
+
     /// S^{N→F}, S^{F→N} and the factor that turns S^{F→N} into the agreement's C.
     func scores(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> (Var, Var, Float) {
         let B = batch.count
         switch config.mode {
-        case .clean where config.nullOption:
+        case .clean where config.nullOption != .none:
             // Real rows plus the padding row (last), then each set extended by one copy of it on the side that is maxed
             // over: a name may match the null face, a face the null name; neither adds a term of its own.
             let uAll = heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces)))  // (ΣF + 1, P)
             let vAll = heads.names(g, g.constant(Self.appendingZeroRow(batch.names)))  // (ΣN + 1, P)
             let u = g.gatherRows(uAll, Array(0..<batch.faceSets.total)), v = g.gatherRows(vAll, Array(0..<batch.nameSets.total))
             let faceSetsWithNull = SetLayout(sizes: batch.faceSets.sizes.map { $0 + 1 })
-            let nameSetsWithNull = SetLayout(sizes: batch.nameSets.sizes.map { $0 + 1 })
+            let nameSetsWithNull = SetLayout(sizes: batch.nameSets.sizes.map { $0 + (config.nullOption == .both ? 1 : 0) })
             let uNull = padded(g, uAll, sets: batch.faceSets, sizes: faceSetsWithNull.sizes)
             let vNull = padded(g, vAll, sets: batch.nameSets, sizes: nameSetsWithNull.sizes)
             return (PairScores.nameToFace(g, faces: uNull, names: v, faceSets: faceSetsWithNull, nameSets: batch.nameSets,
-                                          scale: PairScores.meanScale(batch.nameSets)),
+                                          scale: cleanScale(batch.nameSets)),
                     PairScores.faceToName(g, faces: u, names: vNull, faceSets: batch.faceSets, nameSets: nameSetsWithNull,
-                                          scale: PairScores.meanScale(batch.faceSets)), 1)
+                                          scale: cleanScale(batch.faceSets)), 1)
         case .clean:
             let u = heads.faces(g, g.constant(batch.faces))  // (ΣF, P)
             let v = heads.names(g, g.constant(batch.names))  // (ΣN, P)
             return (PairScores.nameToFace(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
-                                          scale: PairScores.meanScale(batch.nameSets)),
+                                          scale: cleanScale(batch.nameSets)),
                     PairScores.faceToName(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
-                                          scale: PairScores.meanScale(batch.faceSets)), 1)
+                                          scale: cleanScale(batch.faceSets)), 1)
         case .faithful:
             let F = batch.faceSets.sizes.max() ?? 0, N = batch.nameSets.sizes.max() ?? 0
             precondition(F > 0 && N > 0, "SECLALoss: a faithful batch needs at least one face and one name")

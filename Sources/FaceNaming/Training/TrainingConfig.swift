@@ -55,7 +55,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         guard loss.mode == .clean || loss.temperature == 1 else {
             throw ConfigError("the faithful loss has no temperature (the official code divides by nothing); use --mode clean with --temperature")
         }
-        guard loss.mode == .clean || !loss.nullOption else {
+        guard loss.mode == .clean || !loss.normaliseByBatchMaximum else {
+            throw ConfigError("--normalise-by-batch-maximum is a clean-mode ablation (faithful mode always divides by the batch maxima)")
+        }
+        guard loss.mode == .clean || loss.nullOption == .none else {
             throw ConfigError("the null option belongs to the clean loss (the faithful one gets its null slots from padding); use --mode clean")
         }
         guard loss.alpha >= 0, loss.alpha.isFinite else { throw ConfigError("alpha must be ≥ 0 (got \(loss.alpha))") }

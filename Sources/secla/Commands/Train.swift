@@ -6,6 +6,7 @@ import NumericCore
 extension LossMode: ExpressibleByArgument {}
 extension LossDirection: ExpressibleByArgument {}
 extension AgreementType: ExpressibleByArgument {}
+extension NullOption: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension NameEncoderChoice: ExpressibleByArgument {}
@@ -62,8 +63,11 @@ struct Train: ParsableCommand {
     @Option(help: "Temperature τ of the contrastive terms (clean mode only; 1).")
     var temperature: Double?
 
-    @Flag(inversion: .prefixedNo, help: "Clean mode: offer every image a null face and every caption a null name that a name or face may match instead (see README).")
-    var nullOption: Bool?
+    @Option(help: "Clean mode: none, face (every image offers a null face that a name may match instead) or both (also a null name for faces).")
+    var nullOption: NullOption?
+
+    @Flag(help: "Clean mode ablation: divide pair scores by the batch's largest set, as the official code, with padding masked.")
+    var normaliseByBatchMaximum = false
 
     @Option(help: "Training epochs (60).")
     var epochs: Int?
@@ -148,6 +152,7 @@ struct Train: ParsableCommand {
         if let alpha { c.loss.alpha = alpha }
         if let temperature { c.loss.temperature = temperature }
         if let nullOption { c.loss.nullOption = nullOption }
+        if normaliseByBatchMaximum { c.loss.normaliseByBatchMaximum = true }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
         if let learningRate { c.learningRate = learningRate }
