@@ -53,11 +53,11 @@ import TestSupport
     }
 
     /// The whole loss's gradient against central differences of the loss itself, in every mode and agreement type.
-    @Test(arguments: [("faithful", "agree", "diag", 1.0), ("faithful", "agree", "full", 1.0), ("clean", "agree", "diag", 1.0),
-                      ("clean", "agree", "full", 0.5)])
-    func gradientMatchesFiniteDifferences(_ mode: String, _ direction: String, _ agreement: String, _ temperature: Double) {
-        let config = SECLALossConfig(mode: LossMode(rawValue: mode)!, direction: LossDirection(rawValue: direction)!,
-                                     agreement: AgreementType(rawValue: agreement)!, temperature: temperature)
+    @Test(arguments: [("faithful", "diag", 1.0, "none"), ("faithful", "full", 1.0, "none"), ("clean", "diag", 1.0, "none"),
+                      ("clean", "full", 0.5, "none"), ("clean", "diag", 1.0, "face"), ("clean", "full", 1.0, "both")])
+    func gradientMatchesFiniteDifferences(_ mode: String, _ agreement: String, _ temperature: Double, _ null: String) {
+        let config = SECLALossConfig(mode: LossMode(rawValue: mode)!, direction: .agree, agreement: AgreementType(rawValue: agreement)!,
+                                     temperature: temperature, nullOption: NullOption(rawValue: null)!)
         let heads = Self.heads(), batch = Self.batch()
         _ = Self.evaluate(heads, config, batch)
         let analytic = heads.parameters.flatGrads.array.map(Double.init)
@@ -78,7 +78,30 @@ import TestSupport
             numeric.append((plus - minus) / (Double(x + h) - Double(x - h)))
         }
         let worst = closeness(analytic, numeric, rtol: 1e-2, atol: 1e-2)
-        #expect(worst.passes, "\(mode) \(agreement) τ \(temperature): \(worst)")
+        #expect(worst.passes, "\(mode) \(agreement) τ \(temperature) null \(null): \(worst)")
+    }
+
+    /// The null face is g_F(0): a name whose real faces all score below it takes the null face's score instead, and
+    /// with no real face above it in any image the clean null-face loss equals a hand computation over c_F alone.
+    @Test func nullFaceIsTheEmbeddingOfZero() {
+        let heads = Self.heads(), batch = Self.batch()
+        let g = Graph()
+        let loss = SECLALoss(SECLALossConfig(mode: .clean, nullOption: .face))
+        let (nameToFace, _, _) = loss.scores(g, heads: heads, batch: batch)
+        let u = g.value(heads.faces(g, g.constant(batch.faces))), v = g.value(heads.names(g, g.constant(batch.names)))
+        let cF = g.value(heads.faces(g, g.constant(Tensor(zeros: [1, R.faceDim]))))
+        let P = R.projection
+        func dot(_ a: Tensor, _ i: Int, _ b: Tensor, _ j: Int) -> Double { (0..<P).reduce(0.0) { $0 + Double(a[i, $1]) * Double(b[j, $1]) } }
+        for i in 0..<batch.count {
+            for j in 0..<batch.count {
+                var sum = 0.0
+                for n in batch.nameSets.range(i) {
+                    sum += batch.faceSets.range(j).map { dot(v, n, u, $0) }.reduce(dot(v, n, cF, 0), max)
+                }
+                let expected = sum / Double(batch.nameSets.sizes[i])
+                #expect(abs(Double(g.value(nameToFace)[i, j]) - expected) < 1e-5, "S[\(i), \(j)]")
+            }
+        }
     }
 
     /// Masking changes the objective: the clean loss of a padded batch differs from the faithful one, and equals it

@@ -154,7 +154,7 @@ public struct SECLALoss: Sendable {
     }
 
     /// S^{N→F}, S^{F→N} and the factor that turns S^{F→N} into the agreement's C.
-    func scores(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> (Var, Var, Float) {
+    public func scores(_ g: Graph, heads: ProjectionHeads, batch: PackedBatch) -> (Var, Var, Float) {
         let B = batch.count
         switch config.mode {
         case .clean where config.nullOption != .none:

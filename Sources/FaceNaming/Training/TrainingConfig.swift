@@ -36,11 +36,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// batch 20, 60 epochs, seed 684331, the faithful loss.
     public static var faithful: TrainingConfig { TrainingConfig() }
 
-    /// Our defaults: the masked loss; everything else as faithful unless the measurements justify a change
-    /// (see `clean` in the README's Results section).
+    /// Our defaults: the masked loss with an explicit null face in every image (chosen on lfw-like, where it lifts the
+    /// masked loss's F1 from 0.7473 to 0.7606; see the README's Results section); everything else as faithful.
     public static var clean: TrainingConfig {
         var c = TrainingConfig()
         c.loss.mode = .clean
+        c.loss.nullOption = .face
         return c
     }
 

@@ -63,8 +63,8 @@ struct Train: ParsableCommand {
     @Option(help: "Temperature τ of the contrastive terms (clean mode only; 1).")
     var temperature: Double?
 
-    @Option(help: "Clean mode: none, face (every image offers a null face that a name may match instead) or both (also a null name for faces).")
-    var nullOption: NullOption?
+    @Option(help: "Clean mode: none, face (every image offers a null face a name may match instead; the clean default) or both (also a null name for faces).")
+    var nullOption: NullOption?  // default: the preset of --mode
 
     @Flag(help: "Clean mode ablation: divide pair scores by the batch's largest set, as the official code, with padding masked.")
     var normaliseByBatchMaximum = false
