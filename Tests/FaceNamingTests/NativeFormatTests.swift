@@ -3,9 +3,17 @@ import Foundation
 import NumericCore
 import Testing
 
-/// A fresh temporary folder per test.
+/// One scratch folder per test process, removed when the process exits (tests that fail leave nothing behind either).
+let testScratch: String = {
+    let path = NSTemporaryDirectory() + "secla-tests-\(getpid())"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "secla-tests-\(getpid())") }
+    return path
+}()
+
+/// A fresh temporary folder per test, inside `testScratch`.
 func temporaryFolder(_ name: String = #function) -> String {
-    let path = NSTemporaryDirectory() + "secla-test-\(name.prefix { $0 != "(" })-\(UUID().uuidString)"
+    let path = testScratch + "/\(name.prefix { $0 != "(" })-\(UUID().uuidString)"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

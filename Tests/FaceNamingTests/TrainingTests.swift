@@ -17,11 +17,7 @@ import TestSupport
         return RunOptions(config: c)
     }
 
-    static func temporaryFolder() -> String {
-        let path = NSTemporaryDirectory() + "secla-training-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryFolder(_ name: String = #function) -> String { FaceNamingTests.temporaryFolder(name) }
 
     @Test(arguments: [LossMode.faithful, .clean])
     func learnsAndIsDeterministic(_ mode: LossMode) throws {
