@@ -110,6 +110,20 @@ import TestSupport
         #expect(result.labels.count == result.evaluated.count)
     }
 
+    @Test(arguments: [LossMode.faithful, .clean], [ReferenceFace.medoid, .random, .mean])
+    func seclaBRunsEndToEndAndIsDeterministic(_ mode: LossMode, _ reference: ReferenceFace) throws {
+        let options = Self.options(epochs: 1, mode: mode)
+        var method = SECLABConfig.defaults(options.config, celebTo: false)
+        method.stage1.epochs = 2
+        method.stage2.epochs = 1
+        method.reference = reference
+        let a = try SECLARun.runSECLAB(corpus: Self.corpus, options: options, method: method)
+        let b = try SECLARun.runSECLAB(corpus: Self.corpus, options: options, method: method)
+        #expect(a.heads.parameters.flatValues.array == b.heads.parameters.flatValues.array)
+        #expect(a.0.method == "secla-b" && a.0.bootstrap?.count == 1 && a.0.metrics != nil)
+        #expect(a.0.epochs.count == 3)
+    }
+
     @Test func corpusWithoutFaceFeaturesIsAClearError() {
         var corpus = Self.corpus
         corpus.faceFeatures = nil

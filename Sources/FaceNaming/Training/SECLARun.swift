@@ -67,6 +67,8 @@ public struct RunResult: Codable, Sendable {
     public var evaluatedSamples: Int
     public var epochs: [EpochRecord]
     public var resumedFromEpoch: Int?
+    /// SECLA-B: bootstrapped pairs per stage-2 epoch.
+    public var bootstrap: [BootstrapEpoch]?
     /// nil when the corpus has no gold labels.
     public var metrics: MetricResult?
     /// The learning-free predictors on the same evaluated samples, for context.
@@ -145,8 +147,23 @@ public enum SECLARun {
         let epochsRun = config.epochs - firstEpoch
         let pairs = Double(epochsRun * trainer.samples.count)
 
+        var result = try finish(corpus: corpus, features: features, heads: trainer.heads, config: trainer.config, options: options,
+                                encoder: encoder, trainingSamples: trainer.samples.count, evaluate: evaluate, epochs: trainer.history,
+                                trainingSeconds: trainingSeconds, pairs: pairs, epochsRun: epochsRun)
+        result.result.resumedFromEpoch = resumedFrom
+        if let out = options.outFolder {
+            try writeAtomically(Data(try jsonText(result.result, pretty: true).utf8), to: (out as NSString).appendingPathComponent("run.json"))
+        }
+        return (result.result, result.labels, evaluate, trainer.heads)
+    }
+
+    /// Labels the evaluation samples, scores them, and writes model, run.json and alignment.json when asked.
+    static func finish(corpus: Corpus, features: FeatureIndex, heads: ProjectionHeads, config: TrainingConfig, options: RunOptions,
+                       encoder: any NameEncoder, trainingSamples: Int, evaluate: [Int], epochs: [EpochRecord], trainingSeconds: Double,
+                       pairs: Double, epochsRun: Int, method: String = "secla",
+                       bootstrap: [BootstrapEpoch]? = nil) throws -> (result: RunResult, labels: [[FaceLabel]]) {
         let labelStart = Date()
-        let labels = Aligner.label(corpus: corpus, heads: trainer.heads, features: features, samples: evaluate, options: options.inference)
+        let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: evaluate, options: options.inference)
         let labellingSeconds = Date().timeIntervalSince(labelStart)
         let evaluatedSamples = evaluate.map { corpus.samples[$0] }
         let hasGold = evaluatedSamples.contains { $0.faces.contains { $0.label != nil } }
@@ -156,21 +173,71 @@ public enum SECLARun {
                 baselines[b.rawValue] = OfficialMetric.evaluate(evaluatedSamples, predictions: b.predict(evaluatedSamples, seed: 0))
             }
         }
-        let result = RunResult(
-            config: trainer.config, evaluation: options.evaluation, inference: options.inference, encoder: encoder.identifier,
-            corpus: corpus.source, trainingSamples: trainer.samples.count, evaluatedSamples: evaluate.count, epochs: trainer.history,
-            resumedFromEpoch: resumedFrom,
+        var result = RunResult(
+            config: config, evaluation: options.evaluation, inference: options.inference, encoder: encoder.identifier,
+            corpus: corpus.source, trainingSamples: trainingSamples, evaluatedSamples: evaluate.count, epochs: epochs,
+            resumedFromEpoch: nil,
             metrics: hasGold ? OfficialMetric.evaluate(evaluatedSamples, predictions: labels.map { $0.map(\.name) }) : nil,
             baselines: baselines, trainingSeconds: trainingSeconds, secondsPerEpoch: epochsRun > 0 ? trainingSeconds / Double(epochsRun) : 0,
             pairsPerSecond: trainingSeconds > 0 ? pairs / trainingSeconds : 0, labellingSeconds: labellingSeconds,
             blasCore: BLAS.coreName, blasThreads: BLAS.threads)
+        result.method = method
+        result.bootstrap = bootstrap
         if let out = options.outFolder {
-            try Safetensors.write(trainer.heads.parameters, metadata: Checkpoint.modelMetadata(heads: trainer.config.heads, encoder: encoderName),
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try Safetensors.write(heads.parameters, metadata: Checkpoint.modelMetadata(heads: config.heads, encoder: options.encoder.rawValue),
                                   to: (out as NSString).appendingPathComponent(Checkpoint.modelFile))
             try writeAtomically(Data(try jsonText(result, pretty: true).utf8), to: (out as NSString).appendingPathComponent("run.json"))
             try writeLabels(corpus: corpus, samples: evaluate, labels: labels, to: (out as NSString).appendingPathComponent("alignment.json"))
         }
-        return (result, labels, evaluate, trainer.heads)
+        return (result, labels)
+    }
+
+    /// SECLA-B (stage 1 on the easy training samples unless `stage1` names a trained model, then stage 2).
+    public static func runSECLAB(corpus: Corpus, options: RunOptions, method: SECLABConfig, stage1: String? = nil,
+                                 onStep: ((Int, StepRecord) -> Void)? = nil,
+                                 onBootstrap: ((BootstrapEpoch) -> Void)? = nil) throws -> (RunResult, labels: [[FaceLabel]], evaluated: [Int], heads: ProjectionHeads) {
+        let encoder = try options.encoder.make(for: corpus)
+        let features = try FeatureIndex.build(corpus, encoder: encoder)
+        let (train, evaluate) = split(count: corpus.samples.count, evaluation: options.evaluation, holdout: options.holdout, seed: options.splitSeed)
+        let rule = EasySubset.rule(for: corpus)
+        let easy = train.filter { EasySubset.isEasy(corpus.samples[$0], rule: rule) }
+        let start = Date()
+        let stage1Heads: ProjectionHeads
+        var stage1History = [EpochRecord]()
+        if let stage1 {
+            stage1Heads = try TrainedModel.load(stage1).heads
+        } else {
+            let trainer: SECLATrainer
+            do { trainer = try SECLATrainer(config: method.stage1, features: features, samples: easy) } catch {
+                throw DataError(path: corpus.source, "stage 1: \(error)")
+            }
+            while trainer.epochsDone < method.stage1.epochs { trainer.trainEpoch { onStep?(1, $0) } }
+            stage1Heads = trainer.heads
+            stage1History = trainer.history
+            if let out = options.outFolder {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try Safetensors.write(trainer.heads.parameters, metadata: Checkpoint.modelMetadata(heads: trainer.config.heads, encoder: options.encoder.rawValue),
+                                      to: (out as NSString).appendingPathComponent("stage1.safetensors"))
+            }
+        }
+        let literal = try? encoder.encode(["noname"])  // "NONAME" as a word, not the reserved NONAME feature
+        let trainer: SECLABTrainer
+        do {
+            trainer = try SECLABTrainer(config: method, corpus: corpus, features: features, samples: train, easy: easy, stage1Heads: stage1Heads,
+                                        literalNoName: literal.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) })
+        } catch { throw DataError(path: corpus.source, "stage 2: \(error)") }
+        while trainer.stage2.epochsDone < method.stage2.epochs {
+            let record = trainer.trainEpoch { onStep?(2, $0) }  // not inside `onBootstrap?(…)`: that would skip it when nil
+            onBootstrap?(record)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let pairs = Double(method.stage1.epochs * easy.count + method.stage2.epochs * trainer.stage2.samples.count)
+        let result = try finish(corpus: corpus, features: features, heads: trainer.stage2.heads, config: method.stage2, options: options,
+                                encoder: encoder, trainingSamples: trainer.stage2.samples.count, evaluate: evaluate,
+                                epochs: stage1History + trainer.stage2.history, trainingSeconds: seconds, pairs: pairs,
+                                epochsRun: stage1History.count + method.stage2.epochs, method: "secla-b", bootstrap: trainer.bootstrap)
+        return (result.result, result.labels, evaluate, trainer.stage2.heads)
     }
 
     /// `{sample id: {"image": …, "faces": [label…]}}`, the format `secla evaluate` reads back.

@@ -41,9 +41,9 @@ public final class SECLATrainer {
     public let optimizer: AdamW
     let loss: SECLALoss
     var schedule: CosineAnnealingLR?
-    public private(set) var epochsDone = 0
-    public private(set) var steps = 0
-    public private(set) var history = [EpochRecord]()
+    public internal(set) var epochsDone = 0
+    public internal(set) var steps = 0
+    public internal(set) var history = [EpochRecord]()
     /// Batches skipped because no sample in them had a face (faithful mode only; the official loss is undefined there).
     public private(set) var skippedBatches = 0
 
@@ -119,6 +119,15 @@ public final class SECLATrainer {
         history.append(record)
         epochsDone = epoch
         return record
+    }
+
+    /// One optimiser step on the gradients in the store, then the schedule; returns the rate used.
+    func applyStep() -> Double {
+        let lr = learningRate
+        optimizer.step(lr: lr)
+        schedule?.step()
+        steps += 1
+        return lr
     }
 
     // MARK: Checkpoint state

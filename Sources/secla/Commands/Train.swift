@@ -11,6 +11,9 @@ extension ScheduleKind: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension NameEncoderChoice: ExpressibleByArgument {}
 extension AssignmentRule: ExpressibleByArgument {}
+extension ReferenceFace: ExpressibleByArgument {}
+
+enum Method: String, ExpressibleByArgument, CaseIterable { case secla, seclaB = "secla-b" }
 extension AdamW.Variant: ExpressibleByArgument {}
 
 /// How faces are labelled after training (train, align).
@@ -48,8 +51,20 @@ struct Train: ParsableCommand {
 
     @OptionGroup var source: CorpusOptions
 
+    @Option(help: "secla, or secla-b (stage 1 on the easy subset, stage 2 with bootstrapped known pairs).")
+    var method: Method = .secla
+
     @Option(help: "faithful (the official code) or clean (masked padding, own-count normalisation).")
     var mode: LossMode = .faithful
+
+    @Option(help: ArgumentHelp("SECLA-B: reuse this stage-1 model (a run folder or model.safetensors) instead of training stage 1.", valueName: "path"))
+    var stage1: String?
+
+    @Option(help: "SECLA-B: stage-1 epochs (LFW 15, Celebrity Together 5); --epochs sets stage 2 (LFW 20, Celebrity Together 2).")
+    var stage1Epochs: Int?
+
+    @Option(help: "SECLA-B reference face of a known name: medoid, random (re-drawn each step) or mean.")
+    var reference: ReferenceFace = .medoid
 
     @Option(help: "Loss terms: face (L1), name (L2), both (L1+L2), agree (L1+L2+α·Lagree, SECLA).")
     var direction: LossDirection?
@@ -180,6 +195,7 @@ struct Train: ParsableCommand {
         options.resume = resume
         options.initWeights = initWeights
         if let batchOrder { options.batchOrder = try exitingOnDataError { try BatchOrder.read(batchOrder) } }
+        if method == .seclaB { return try runSECLAB(corpus: corpus, options: options) }
 
         var log = lossLog.map { _ in "epoch,step,lr,loss,l1,l2,agree,pairs\n" }
         let line = ProgressLine()
@@ -209,6 +225,38 @@ struct Train: ParsableCommand {
         printSummary(result)
     }
 
+    func runSECLAB(corpus: Corpus, options: RunOptions) throws {
+        guard resume == nil, initWeights == nil, batchOrder == nil else {
+            throw ValidationError("--resume, --init and --batch-order apply to SECLA; SECLA-B takes --stage1 PATH to reuse a stage-1 model")
+        }
+        var method = SECLABConfig.defaults(options.config, celebTo: EasySubset.rule(for: corpus) == .celebTo)
+        if let epochs { method.stage2.epochs = epochs }
+        if let stage1Epochs { method.stage1.epochs = stage1Epochs }
+        method.reference = reference
+        let line = ProgressLine()
+        let started = Date()
+        let (result, _, _, _) = try exitingOnDataError {
+            try SECLARun.runSECLAB(corpus: corpus, options: options, method: method, stage1: stage1, onStep: { stage, s in
+                let total = stage == 1 ? method.stage1.epochs : method.stage2.epochs
+                line.update(String(format: "stage %d  epoch %d/%d  step %d  loss %.4f  %@ elapsed", stage, s.epoch, total, s.step, s.loss,
+                                   formatDuration(Date().timeIntervalSince(started))))
+            }, onBootstrap: { e in
+                if !json {
+                    line.finish()
+                    let precision = e.precision.map { String(format: ", precision %.3f", $0) } ?? ""
+                    FileHandle.standardError.write(Data(String(format: "stage 2 epoch %d  loss %.4f  bootstrapped %d pairs in %d sample-steps%@\n",
+                                                               e.epoch, e.loss, e.matchedPairs, e.samplesWithMatches, precision).utf8))
+                }
+            })
+        }
+        line.finish()
+        if json {
+            print(try jsonString(result))
+            return
+        }
+        printSummary(result)
+    }
+
     /// Seconds left: remaining pairs of this run at the current rate.
     static func eta(_ s: StepRecord, _ c: TrainingConfig, _ samples: Int, _ rate: Double) -> Double {
         let stepsPerEpoch = (samples + c.batchSize - 1) / c.batchSize
@@ -218,7 +266,7 @@ struct Train: ParsableCommand {
 
     func printSummary(_ r: RunResult) {
         let c = r.config
-        print("SECLA \(c.loss.mode.rawValue) (\(c.loss.direction.rawValue), \(c.loss.agreement.rawValue), α \(c.loss.alpha)"
+        print("\(r.method == "secla-b" ? "SECLA-B" : "SECLA") \(c.loss.mode.rawValue) (\(c.loss.direction.rawValue), \(c.loss.agreement.rawValue), α \(c.loss.alpha)"
               + (c.loss.mode == .clean ? ", τ \(c.loss.temperature)" : "") + ") on \(r.corpus)")
         print("  \(r.trainingSamples) training pairs, \(r.epochs.count) epochs × batch \(c.batchSize), AdamW(\(c.optimizer.rawValue)) lr \(c.learningRate), "
               + "\(c.schedule.rawValue) schedule; names: \(r.encoder)")
@@ -228,15 +276,15 @@ struct Train: ParsableCommand {
         }
         print("  labelled \(r.evaluatedSamples) pairs (\(r.evaluation.rawValue), \(r.inference.rule.rawValue)"
               + (r.inference.noNameThreshold.map { ", NONAME threshold \($0)" } ?? "") + String(format: ") in %.2f s", r.labellingSeconds))
-        if let m = r.metrics { printMetricTable(m, baselines: r.baselines) }
+        if let m = r.metrics { printMetricTable(m, baselines: r.baselines, label: r.method == "secla-b" ? "SECLA-B" : "SECLA") }
         if let out { print("  written to \(out)/ (model.safetensors, run.json, alignment.json)") }
     }
 }
 
 /// The official metric of a model next to the learning-free baselines.
-func printMetricTable(_ m: MetricResult, baselines: [String: MetricResult]) {
+func printMetricTable(_ m: MetricResult, baselines: [String: MetricResult], label: String = "SECLA") {
     print("                                   precision  recall      F1  faces-only accuracy")
-    let rows = [("SECLA", m)] + Baseline.allCases.compactMap { b in baselines[b.rawValue].map { (b.rawValue, $0) } }
+    let rows = [(label, m)] + Baseline.allCases.compactMap { b in baselines[b.rawValue].map { (b.rawValue, $0) } }
     for (name, r) in rows {
         print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
               + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f", r.precision, r.recall, r.f1, r.facesAccuracy))
