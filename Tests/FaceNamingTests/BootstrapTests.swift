@@ -9,10 +9,13 @@ import Testing
     let known: Set<String> = ["Ann", "Bob"]
 
     @Test func aFaceWhosePositiveArgMaxIsAKnownNameIsMatched() {
-        // Face 0 → Ann (known, 2.0 > 0); face 1 → Cid (unknown); face 2's best is Bob but negative → no prediction.
+        // Face 0 → Ann (known, 2.0 > 0); face 1 → Cid (unknown); face 2's best is Bob, above NONAME but negative: no
+        // prediction in faithful mode (score must be > 0), a match in clean mode (the arg-max over NONAME decides).
         let scores: [[Float]] = [[2.0, -1, 0.5, 0.1], [0.2, -1, 1.5, 0.0], [-0.5, -0.2, -0.9, -0.3]]
-        let m = Bootstrap.match(scores: scores, names: names("Ann", "Bob", "Cid", "NONAME"), known: known, faithful: false)
-        #expect(m == [Bootstrap.Match(face: 0, candidate: 0)])
+        let list = names("Ann", "Bob", "Cid", "NONAME")
+        #expect(Bootstrap.match(scores: scores, names: list, known: known, faithful: true) == [Bootstrap.Match(face: 0, candidate: 0)])
+        #expect(Bootstrap.match(scores: scores, names: list, known: known, faithful: false)
+                == [Bootstrap.Match(face: 0, candidate: 0), Bootstrap.Match(face: 2, candidate: 1)])
     }
 
     @Test func theHighestScoringFaceWinsASharedName() {
@@ -28,6 +31,8 @@ import Testing
         // A face predicting NONAME does not block a known name's other face.
         let two: [[Float]] = [[0.1, 2.0], [1.0, 0.5]]
         #expect(Bootstrap.match(scores: two, names: names("Bob", "NONAME"), known: known, faithful: false) == [Bootstrap.Match(face: 1, candidate: 0)])
+        // Faithful: with every score ≤ 0 nothing is predicted, so nothing matches.
+        #expect(Bootstrap.match(scores: [[-1.0, -2.0], [-0.5, -3.0]], names: names("Bob", "NONAME"), known: known, faithful: true).isEmpty)
     }
 
     @Test func officialShortcutLeavesOneFaceOneNameSamplesUnmatched() {

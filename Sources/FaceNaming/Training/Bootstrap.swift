@@ -4,11 +4,14 @@
 // For one sample with scores S[f][c] (face f, candidate c):
 // 1. known candidates: real candidate names in the known set (the easy subset's names), in caption order;
 // 2. with none, or (official shortcut) exactly one face and candidates [x, NONAME]: no match;
-// 3. each face's prediction: its arg-max candidate if that score is > 0, else none;
+// 3. each face's prediction: its arg-max candidate (NONAME included), in faithful mode only if that score is > 0;
 // 4. for each known name k: among the faces predicting k, the one with the highest score for k (first occurrence of
 //    k among the candidates) is matched to k.
 // Faithful mode iterates the known names per occurrence, so a name listed twice can be matched twice (§12 item 19);
-// clean mode takes each name once.
+// clean mode takes each name once. Clean mode also drops the "score > 0" test: the contrastive losses are invariant
+// to adding a constant to every face–name score, so the sign of a score is not identified; measured, a clean model
+// ended stage 1 with every score negative and bootstrapped nothing. The NONAME candidate, which takes part in the
+// arg-max, is the threshold that means something.
 
 public enum Bootstrap {
     public struct Match: Equatable, Sendable {
@@ -31,7 +34,7 @@ public enum Bootstrap {
         let predicted: [String?] = scores.map { row in
             guard var best = row.indices.first else { return nil }
             for c in row.indices where row[c] > row[best] { best = c }
-            return row[best] > 0 ? names[best].text : nil
+            return !faithful || row[best] > 0 ? names[best].text : nil
         }
         var matches = [Match](), seen = Set<String>()
         for c in knownCandidates {
@@ -41,7 +44,7 @@ public enum Bootstrap {
             let faces = scores.indices.filter { predicted[$0] == text }
             guard var winner = faces.first else { continue }
             for f in faces where scores[f][first] > scores[winner][first] { winner = f }
-            if scores[winner][first] < 0 { continue }
+            if faithful && scores[winner][first] < 0 { continue }  // official check; cannot fire after the > 0 test
             matches.append(Match(face: winner, candidate: first))
         }
         return matches
