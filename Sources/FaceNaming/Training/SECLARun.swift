@@ -194,9 +194,10 @@ public enum SECLARun {
     }
 
     /// SECLA-B (stage 1 on the easy training samples unless `stage1` names a trained model, then stage 2).
-    public static func runSECLAB(corpus: Corpus, options: RunOptions, method: SECLABConfig, stage1: String? = nil,
+    public static func runSECLAB(corpus: Corpus, options: RunOptions, method requested: SECLABConfig, stage1: String? = nil,
                                  onStep: ((Int, StepRecord) -> Void)? = nil,
                                  onBootstrap: ((BootstrapEpoch) -> Void)? = nil) throws -> (RunResult, labels: [[FaceLabel]], evaluated: [Int], heads: ProjectionHeads) {
+        var method = requested
         let encoder = try options.encoder.make(for: corpus)
         let features = try FeatureIndex.build(corpus, encoder: encoder)
         let (train, evaluate) = split(count: corpus.samples.count, evaluation: options.evaluation, holdout: options.holdout, seed: options.splitSeed)
@@ -207,6 +208,7 @@ public enum SECLARun {
         var stage1History = [EpochRecord]()
         if let stage1 {
             stage1Heads = try TrainedModel.load(stage1).heads
+            method.stage2.heads = stage1Heads.config  // stage 2 continues the stage-1 model, whatever its widths
         } else {
             let trainer: SECLATrainer
             do { trainer = try SECLATrainer(config: method.stage1, features: features, samples: easy) } catch {
