@@ -18,6 +18,6 @@ struct Secla: ParsableCommand {
               secla synth lfw-like --out DIR   write a synthetic corpus in the native format
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, Train.self, Align.self, Evaluate.self, Info.self, Stats.self, BaselineCommand.self, Synth.self]
+        subcommands: [Demo.self, Train.self, Align.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self]
     )
 }

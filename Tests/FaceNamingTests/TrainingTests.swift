@@ -124,6 +124,21 @@ import TestSupport
         #expect(a.0.epochs.count == 3)
     }
 
+    /// Features exported once (as `secla embed-names` writes them) and read back as precomputed give the same run.
+    @Test func precomputedFeaturesOfTheBuiltInEncoderReproduceTheRun() throws {
+        let builtin = try SECLARun.run(corpus: Self.corpus, options: Self.options(epochs: 1))
+        var texts = [String](), seen = Set<String>()
+        for sample in Self.corpus.samples {
+            for c in sample.names where seen.insert(c.isNoName ? noName : c.text).inserted { texts.append(c.isNoName ? noName : c.text) }
+        }
+        var corpus = Self.corpus
+        corpus.nameFeatures = NameFeatures(names: texts, features: try HashedNameEncoder().encode(texts))
+        var options = Self.options(epochs: 1)
+        options.encoder = .precomputed
+        let precomputed = try SECLARun.run(corpus: corpus, options: options)
+        #expect(precomputed.heads.parameters.flatValues.array == builtin.heads.parameters.flatValues.array)
+    }
+
     @Test func corpusWithoutFaceFeaturesIsAClearError() {
         var corpus = Self.corpus
         corpus.faceFeatures = nil
