@@ -116,7 +116,8 @@ public enum TrainedModel {
         var isFolder: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
             ? (path as NSString).appendingPathComponent(Checkpoint.modelFile) : path
-        let weights = try Safetensors.read(path: file)
+        let weights: SafetensorsFile
+        do { weights = try Safetensors.read(path: file) } catch let error as FormatError { throw DataError(error) }
         guard let text = weights.metadata["config"],
               let config = try? JSONDecoder().decode(ProjectionHeadsConfig.self, from: Data(text.utf8)) else {
             throw DataError(path: file, field: "__metadata__.config", "no projection-heads configuration in the file's metadata",
@@ -124,7 +125,7 @@ public enum TrainedModel {
         }
         var rng = SeededRandom(seed: 0)
         let heads = ProjectionHeads(config: config, rng: &rng)
-        try heads.parameters.load(weights.entries.map { ($0.name, $0.array) }, from: file)
+        do { try heads.parameters.load(weights.entries.map { ($0.name, $0.array) }, from: file) } catch let error as FormatError { throw DataError(error) }
         return (heads, weights.metadata["name_encoder"].flatMap(NameEncoderChoice.init(rawValue:)))
     }
 }

@@ -118,8 +118,10 @@ public enum SECLARun {
         do { trainer = try SECLATrainer(config: config, features: features, samples: train) } catch {
             throw DataError(path: corpus.source, "\(error)")
         }
-        if let checkpoint { try Checkpoint.restore(trainer, from: checkpoint) }
-        else if let initWeights = options.initWeights { try InitialWeights.load(into: trainer.heads.parameters, from: initWeights) }
+        do {
+            if let checkpoint { try Checkpoint.restore(trainer, from: checkpoint) }
+            else if let initWeights = options.initWeights { try InitialWeights.load(into: trainer.heads.parameters, from: initWeights) }
+        } catch let error as FormatError { throw DataError(error) }
         if let order = options.batchOrder {
             guard order.count >= config.epochs else {
                 throw DataError(path: "--batch-order", "\(order.count) epochs of order for a run of \(config.epochs) epochs")

@@ -41,8 +41,9 @@ struct Align: ParsableCommand {
         let encoder = try exitingOnDataError { try (nameEncoder ?? trainedWith ?? .default(for: corpus)).make(for: corpus) }
         let features = try exitingOnDataError { try FeatureIndex.build(corpus, encoder: encoder) }
         guard features.faceDim == heads.config.faceDim, features.nameDim == heads.config.nameDim else {
-            throw ValidationError("the model takes \(heads.config.faceDim)-d faces and \(heads.config.nameDim)-d names; "
-                                  + "this corpus gives \(features.faceDim)-d faces and \(features.nameDim)-d names (\(encoder.identifier))")
+            FileHandle.standardError.write(Data(("error: the model \(model) takes \(heads.config.faceDim)-d faces and \(heads.config.nameDim)-d names; "
+                + "\(corpus.source) gives \(features.faceDim)-d faces and \(features.nameDim)-d names (\(encoder.identifier))\n").utf8))
+            throw ExitCode(1)
         }
         let start = Date()
         let samples = Array(corpus.samples.indices)
