@@ -4,6 +4,7 @@ import PackageDescription
 // Layers, bottom to top:
 //   COpenBLAS    system library (Debian libopenblas-dev): cblas_sgemm and OpenBLAS introspection
 //   CAllocator   one glibc allocator setting (mallopt) that Swift's Glibc module does not expose
+//   CKernels     a vectorised square root for AdamW (Swift's `squareRoot()` does not vectorise on Linux)
 //   NumericCore  tensors, reverse-mode gradients, optimisers, schedules, random numbers, file formats; knows nothing about faces
 //   FaceNaming   the face-naming library: SECLA projection heads (more lands with the data, loss and training issues)
 //   secla        the command-line tool (thin shell over FaceNaming)
@@ -32,9 +33,10 @@ let package = Package(
         ),
 
         .target(name: "CAllocator"),
+        .target(name: "CKernels"),
 
         // MARK: - Libraries
-        .target(name: "NumericCore", dependencies: ["COpenBLAS", "CAllocator"]),
+        .target(name: "NumericCore", dependencies: ["COpenBLAS", "CAllocator", "CKernels"]),
         .target(name: "FaceNaming", dependencies: ["NumericCore"]),
 
         // MARK: - Executables

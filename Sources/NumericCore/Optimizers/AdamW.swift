@@ -1,5 +1,6 @@
 // AdamW over a ParameterStore, in PyTorch's and in Hugging Face transformers' formulation.
 
+import CKernels
 import Foundation
 
 /// AdamW (Adam with decoupled weight decay) over every parameter of a `ParameterStore`, in one of two formulations
@@ -175,7 +176,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
 
         /// Swift on Linux compiles `squareRoot()` to a guarded libm call (errno), which stops the loop vectorizer.
         /// So each block of up to `blockSize` elements takes three passes while it sits in L1: the moments
-        /// (vectorised), the square roots (scalar), the parameters (vectorised). 1.6× faster than one fused scalar
+        /// (vectorised), the square roots (SSE `sqrtps` in C, correctly rounded like the scalar call), the parameters
+        /// (vectorised). 1.6× faster than one fused scalar
         /// loop in release; the arithmetic is the same.
         private static let blockSize = 512
 
@@ -218,7 +220,7 @@ public final class AdamW: Optimizer, @unchecked Sendable {
                         m[i] = m[i] * beta1 + oneMinusBeta1 * gi  // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
                         v[i] = v[i] * beta2 + oneMinusBeta2 * gi * gi  // exp_avg_sq.mul_(beta2).addcmul_(g, g, …)
                     }
-                    for i in 0..<count { root[i] = v[i].squareRoot() }
+                    secla_sqrt_f32(v, root, count)
                     finish(p, m, root, count)
                     start += count
                 }
