@@ -1,0 +1,269 @@
+// A classical, learning-free face-naming baseline in the spirit of Berg et al., "Names and Faces in the News"
+// (CVPR 2004): alternate between naming the faces of every image and re-estimating each name's appearance model.
+//
+//   (a) per image, faces get caption candidates one-to-one (a real name to at most one face, NONAME to any number),
+//       maximising the summed score with the Hungarian algorithm (`Assignment.assignNames`);
+//   (b) each name's model is re-estimated from the faces currently assigned to it (after the first round, in
+//       place, image by image, which is what makes the alternation settle; see `predict`).
+// It stops when no face changes name, or after `iterations` rounds. Initialisation is the uniform assignment: a
+// name's model is built from every face of every image whose caption lists it.
+//
+// Likelihood (a cosine model on L2-normalised descriptors): a name's prototype is the normalised sum of its faces'
+// normalised descriptors, and score(f, n) = cos(f, prototype of n). The prototype is leave-one-out: face f's own
+// contribution is subtracted before scoring f, otherwise a name seen once would always claim its face. Per name only
+// a running sum and count are kept, and the leave-one-out cosine follows from f·S and |S|² by algebra, so a round
+// costs one dot product per (face, candidate) pair. A name with no other face has no model; it gets the fixed
+// `unseenNameScore`. A temperature is not offered: with NONAME and unseen names scored on the same cosine scale, a
+// common scale factor cannot change which assignment maximises the sum.
+//
+// NONAME cost: a constant score for "this face's name is not in the caption". It is chosen without gold labels as a
+// quantile of the initial (uniform-model) leave-one-out scores of all (face, real candidate) pairs, by default the
+// 0.25 quantile: under the uniform model roughly half the pairs are right, so a face whose every candidate scores
+// in the bottom quarter is more likely someone else. The unseen-name score defaults to the 0.7 quantile of the
+// same distribution, well above the NONAME cost: a caption name without other evidence is more likely than "nobody",
+// and below a confident match. 0.7 rather than the median was picked with a label-free criterion: with lower values
+// many faces keep trading a rare name back and forth and the alternation does not settle (on the LFW-structure
+// corpus 0.5 leaves ~290 faces changing per round at the cap, 0.7 ~26). Both can be set explicitly.
+//
+// Deterministic: no randomness, and names and faces are visited in corpus order.
+
+import NumericCore
+
+public struct BergBaseline: Sendable {
+    /// Maximum number of assign/re-estimate rounds.
+    public var iterations = 20
+    /// Score of NONAME for every face; nil = the `noNameQuantile` quantile of the initial scores.
+    public var noNameCost: Double?
+    public var noNameQuantile = 0.25
+    /// Score of a name with no other face to compare with; nil = the `unseenNameQuantile` quantile of the initial scores.
+    public var unseenNameScore: Double?
+    public var unseenNameQuantile = 0.7
+
+    public init() {}
+
+    /// Per sample, per face, the predicted candidate text ("NONAME" for a face left unnamed, also when the caption
+    /// has no NONAME candidate and more faces than names); the rounds run; and per round how many faces changed name
+    /// (the first round counts every face, as none had a name before). Throws `DataError` when the corpus has no face
+    /// features or a face has no valid row or a non-finite descriptor.
+    public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
+        let data = try Prepared(corpus)
+        let d = data.dimension
+        let nameCount = data.nameTexts.count
+
+        var sums = [Double](repeating: 0, count: nameCount * d)
+        var counts = [Int](repeating: 0, count: nameCount)
+        var squaredNorms = [Double](repeating: 0, count: nameCount)
+
+        // Uniform initial model: every face counts for every (distinct) real name of its caption.
+        for (s, faces) in data.faceIndices.enumerated() {
+            for n in data.names[s] {
+                for f in faces { data.accumulate(face: f, into: &sums, name: n) }
+                counts[n] += faces.count
+            }
+        }
+        data.updateSquaredNorms(sums, into: &squaredNorms)
+
+        // Costs from the initial score distribution (pairs with a model only).
+        var initial = [Double]()
+        initial.reserveCapacity(data.faceCount * 2)
+        for (s, faces) in data.faceIndices.enumerated() {
+            for f in faces {
+                for n in data.names[s] {
+                    if let c = data.leaveOneOutCosine(face: f, name: n, included: true, sums: sums, counts: counts, squaredNorms: squaredNorms) {
+                        initial.append(c)
+                    }
+                }
+            }
+        }
+        initial.sort()
+        let nullCost = noNameCost ?? Self.quantile(initial, noNameQuantile, fallback: 0)
+        let unseen = unseenNameScore ?? Self.quantile(initial, unseenNameQuantile, fallback: nullCost + 1)
+
+        // assigned[f]: index into `data.nameTexts`, or -1 for NONAME / no name.
+        var assigned = [Int](repeating: -1, count: data.faceCount)
+        var hasAssignment = false
+        var changed = [Int]()
+        var rounds = 0
+        while rounds < max(0, iterations) {
+            rounds += 1
+            // Round 1 scores every image against the uniform model. Later rounds update the model as soon as an
+            // image's faces change name (Gauss–Seidel rather than Jacobi): with simultaneous updates, faces that
+            // share a rare name and dislike each other all drop it, then all retake it from the unseen-name score,
+            // and so on for ever; updating in place lets the first one keep it and the rest see its face.
+            var changedThisRound = 0
+            var next = assigned
+            for (s, faces) in data.faceIndices.enumerated() where !faces.isEmpty {
+                let candidates = data.names[s]
+                let isNoName = [Bool](repeating: false, count: candidates.count) + (data.hasNoName[s] ? [true] : [])
+                let scores: [[Double]] = faces.map { f in
+                    candidates.map { n in
+                        // Initially a face is part of every model of its caption; later only of its own name's.
+                        let included = hasAssignment ? assigned[f] == n : true
+                        return data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
+                                                      squaredNorms: squaredNorms) ?? unseen
+                    } + (data.hasNoName[s] ? [nullCost] : [])
+                }
+                for (f, c) in zip(faces, Assignment.assignNames(scores: scores, isNoName: isNoName)) {
+                    let name = c >= 0 && c < candidates.count ? candidates[c] : -1
+                    guard hasAssignment else { next[f] = name; continue }
+                    let old = assigned[f]
+                    guard name != old else { continue }
+                    changedThisRound += 1
+                    if old >= 0 {
+                        data.accumulate(face: f, into: &sums, name: old, sign: -1)
+                        counts[old] -= 1
+                        squaredNorms[old] = data.squaredNorm(sums, name: old)
+                    }
+                    if name >= 0 {
+                        data.accumulate(face: f, into: &sums, name: name)
+                        counts[name] += 1
+                        squaredNorms[name] = data.squaredNorm(sums, name: name)
+                    }
+                    assigned[f] = name
+                }
+            }
+            if !hasAssignment {
+                changed.append(data.faceCount)
+                assigned = next
+                hasAssignment = true
+                // Replace the uniform model by the one of the hard assignment.
+                for i in sums.indices { sums[i] = 0 }
+                for i in counts.indices { counts[i] = 0 }
+                for (f, n) in assigned.enumerated() where n >= 0 {
+                    data.accumulate(face: f, into: &sums, name: n)
+                    counts[n] += 1
+                }
+                data.updateSquaredNorms(sums, into: &squaredNorms)
+            } else {
+                changed.append(changedThisRound)
+                if changedThisRound == 0 { break }
+            }
+        }
+
+        var predictions = [[String]]()
+        predictions.reserveCapacity(data.faceIndices.count)
+        for faces in data.faceIndices {
+            predictions.append(faces.map { f in hasAssignment && assigned[f] >= 0 ? data.nameTexts[assigned[f]] : noName })
+        }
+        return (predictions, rounds, changed)
+    }
+
+    /// The q-quantile of sorted values, without interpolation: the value at rank round(q·(n−1)).
+    static func quantile(_ sorted: [Double], _ q: Double, fallback: Double) -> Double {
+        guard !sorted.isEmpty, q.isFinite else { return fallback }
+        let clamped = min(1, max(0, q))
+        return sorted[Int((clamped * Double(sorted.count - 1)).rounded())]
+    }
+
+    /// The corpus reduced to what the iterations need: normalised descriptors, and per sample its faces and its
+    /// distinct real candidate names (merged by text, caption order).
+    struct Prepared {
+        let dimension: Int
+        let faceCount: Int
+        /// (faceCount, dimension), each row L2-normalised (a zero descriptor stays zero).
+        let unit: [Double]
+        /// |unit row|², 1 or 0.
+        let selfDot: [Double]
+        let faceIndices: [[Int]]
+        let names: [[Int]]
+        let hasNoName: [Bool]
+        let nameTexts: [String]
+
+        init(_ corpus: Corpus) throws {
+            guard let features = corpus.faceFeatures, features.rank == 2 else {
+                throw DataError(path: corpus.source, "this corpus has no face features",
+                                hint: "the Berg baseline compares face descriptors: give a corpus with faces.npy")
+            }
+            let rows = features.shape[0], d = features.shape[1]
+            dimension = d
+            var unit = [Double](), selfDot = [Double](), faceIndices = [[Int]](), names = [[Int]]()
+            var hasNoName = [Bool](), nameTexts = [String](), nameIndex = [String: Int]()
+            unit.reserveCapacity(corpus.faceCount * d)
+            let base = features.pointer
+            for sample in corpus.samples {
+                var indices = [Int]()
+                for (j, face) in sample.faces.enumerated() {
+                    guard let row = face.row, row >= 0, row < rows else {
+                        throw DataError(path: corpus.source, record: "sample \(sample.id)", field: "faces[\(j)].row",
+                                        face.row == nil ? "the face has no feature row" : "row \(face.row!) is outside the face features (\(rows) rows)")
+                    }
+                    let p = base + row * d
+                    var norm2 = 0.0
+                    for k in 0..<d { norm2 += Double(p[k]) * Double(p[k]) }
+                    guard norm2.isFinite else {
+                        throw DataError(path: corpus.source, record: "sample \(sample.id)", field: "faces[\(j)].row",
+                                        "descriptor row \(row) has non-finite values")
+                    }
+                    let scale = norm2 > 0 ? 1 / norm2.squareRoot() : 0
+                    for k in 0..<d { unit.append(Double(p[k]) * scale) }
+                    selfDot.append(norm2 > 0 ? 1 : 0)
+                    indices.append(selfDot.count - 1)
+                }
+                faceIndices.append(indices)
+                var ids = [Int]()
+                for candidate in sample.names where !candidate.isNoName {
+                    let id: Int
+                    if let known = nameIndex[candidate.text] { id = known } else {
+                        id = nameTexts.count
+                        nameIndex[candidate.text] = id
+                        nameTexts.append(candidate.text)
+                    }
+                    if !ids.contains(id) { ids.append(id) }
+                }
+                names.append(ids)
+                hasNoName.append(sample.names.contains { $0.isNoName })
+            }
+            faceCount = selfDot.count
+            self.unit = unit; self.selfDot = selfDot; self.faceIndices = faceIndices; self.names = names
+            self.hasNoName = hasNoName; self.nameTexts = nameTexts
+        }
+
+        func accumulate(face f: Int, into sums: inout [Double], name n: Int, sign: Double = 1) {
+            let d = dimension
+            unit.withUnsafeBufferPointer { u in
+                sums.withUnsafeMutableBufferPointer { s in
+                    for k in 0..<d { s[n * d + k] += sign * u[f * d + k] }
+                }
+            }
+        }
+
+        func squaredNorm(_ sums: [Double], name n: Int) -> Double {
+            let d = dimension
+            return sums.withUnsafeBufferPointer { s in
+                var t = 0.0
+                for k in 0..<d { t += s[n * d + k] * s[n * d + k] }
+                return t
+            }
+        }
+
+        func updateSquaredNorms(_ sums: [Double], into norms: inout [Double]) {
+            let d = dimension
+            sums.withUnsafeBufferPointer { s in
+                for n in norms.indices {
+                    var t = 0.0
+                    for k in 0..<d { t += s[n * d + k] * s[n * d + k] }
+                    norms[n] = t
+                }
+            }
+        }
+
+        /// cos(face f, S_n − [f]) where `included` says whether f is part of S_n; nil when nothing else is in the
+        /// model (no other face, or the remaining sum is numerically zero).
+        func leaveOneOutCosine(face f: Int, name n: Int, included: Bool, sums: [Double], counts: [Int], squaredNorms: [Double]) -> Double? {
+            let others = counts[n] - (included ? 1 : 0)
+            guard others > 0, selfDot[f] > 0 else { return nil }
+            let d = dimension
+            var dot = 0.0
+            unit.withUnsafeBufferPointer { u in
+                sums.withUnsafeBufferPointer { s in
+                    for k in 0..<d { dot += u[f * d + k] * s[n * d + k] }
+                }
+            }
+            // |S − f|² = |S|² − 2 f·S + |f|², and f·(S − f) = f·S − |f|².
+            let rest2 = included ? squaredNorms[n] - 2 * dot + selfDot[f] : squaredNorms[n]
+            let numerator = included ? dot - selfDot[f] : dot
+            guard rest2 > 1e-12 else { return nil }
+            return numerator / rest2.squareRoot()
+        }
+    }
+}
