@@ -75,9 +75,7 @@ struct TrainBenchmark: ParsableCommand {
         let report = Report(machine: MachineFacts.current(), corpus: corpus ?? "lfw-like (seed 1, generated)",
                             pairs: data.samples.count, faces: data.faceCount, rows: rows)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try jsonText(report, pretty: true))
             return
         }
         print(report.machine.line)

@@ -24,10 +24,32 @@ func formatDuration(_ seconds: Double) -> String {
     return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s % 3600 / 60) : String(format: "%dm%02ds", s / 60, s % 60)
 }
 
-func jsonString<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+/// Command output: pretty by default.
+func jsonString<T: Encodable>(_ value: T, pretty: Bool = true) throws -> String { try jsonText(value, pretty: pretty) }
+
+/// The training progress line: epoch, step, loss, pairs/s and ETA from this session's own pace.
+final class TrainingProgressLine {
+    private let line = ProgressLine()
+    private let epochs: Int, totalSteps: Int
+    private let started = Date()
+    private var firstStep: Int?, pairs = 0
+
+    init(epochs: Int, stepsPerEpoch: Int) {
+        self.epochs = epochs
+        totalSteps = epochs * stepsPerEpoch
+    }
+
+    func update(_ s: StepRecord) {
+        pairs += s.pairs
+        let first = firstStep ?? s.step
+        firstStep = first
+        let seconds = Date().timeIntervalSince(started), done = s.step - first + 1
+        let eta = seconds / Double(done) * Double(max(0, totalSteps - s.step))
+        line.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.0f pairs/s  ETA %@", s.epoch, epochs, s.step, totalSteps,
+                           s.loss, seconds > 0 ? Double(pairs) / seconds : 0, formatDuration(eta)))
+    }
+
+    func finish() { line.finish() }
 }
 
 /// Runs `body`; a `DataError` (bad user data) is printed once to stderr and the command exits with status 1.

@@ -127,10 +127,7 @@ import TestSupport
     /// Features exported once (as `secla embed-names` writes them) and read back as precomputed give the same run.
     @Test func precomputedFeaturesOfTheBuiltInEncoderReproduceTheRun() throws {
         let builtin = try SECLARun.run(corpus: Self.corpus, options: Self.options(epochs: 1))
-        var texts = [String](), seen = Set<String>()
-        for sample in Self.corpus.samples {
-            for c in sample.names where seen.insert(c.isNoName ? noName : c.text).inserted { texts.append(c.isNoName ? noName : c.text) }
-        }
+        let texts = Self.corpus.candidateFeatureTexts
         var corpus = Self.corpus
         corpus.nameFeatures = NameFeatures(names: texts, features: try HashedNameEncoder().encode(texts))
         var options = Self.options(epochs: 1)

@@ -96,6 +96,10 @@ public struct CandidateName: Codable, Equatable, Sendable {
 
     /// NONAME, or the annotation's NONAMEWRONG entry, which the official code treats alike.
     public var isNoName: Bool { text == noName || text == "NONAMEWRONG" }
+
+    /// The string whose name feature this candidate uses: every NONAME-like entry shares the one of "NONAME", as the
+    /// official code gives them all the [UNK] feature (secla-method.md §3.2.1).
+    public var featureText: String { isNoName ? noName : text }
 }
 
 /// One slot of the official augmented-LFW metric (secla-method.md §9.1): a face with its gold string, or a name
@@ -165,4 +169,13 @@ public struct Corpus: Sendable {
     }
 
     public var faceCount: Int { samples.reduce(0) { $0 + $1.faces.count } }
+
+    /// Every distinct `featureText` of the candidates, in first-occurrence order: the rows of a name-feature table.
+    public var candidateFeatureTexts: [String] {
+        var texts = [String](), seen = Set<String>()
+        for sample in samples {
+            for candidate in sample.names where seen.insert(candidate.featureText).inserted { texts.append(candidate.featureText) }
+        }
+        return texts
+    }
 }

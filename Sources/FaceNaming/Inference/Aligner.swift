@@ -49,7 +49,6 @@ public struct FaceLabel: Codable, Equatable, Sendable {
 public enum Aligner {
     /// Per sample in `samples`: the score matrix [face][candidate] of its faces against its own candidates.
     public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) -> [[[Float]]] {
-        let P = heads.config.projection
         let g = Graph()
         let nameEmbeddings = g.value(heads.names(g, g.constant(features.names)))  // (U, P), every distinct text once
         var result = [[[Float]]]()
@@ -68,21 +67,27 @@ public enum Aligner {
             let u = gf.value(heads.faces(gf, gf.constant(FeatureIndex.gather(features.faces, rows))))  // (chunk faces, P)
             var offset = 0
             for s in chunk {
-                let names = features.nameRows[s]
-                result.append(features.faceRows[s].indices.map { f in
-                    let uf = u.pointer + (offset + f) * P
-                    return names.map { n in
-                        let vn = nameEmbeddings.pointer + n * P
-                        var dot: Float = 0
-                        for k in 0..<P { dot += uf[k] * vn[k] }
-                        return dot
-                    }
-                })
-                offset += features.faceRows[s].count
+                let count = features.faceRows[s].count
+                result.append(dotScores(u, faces: offset..<(offset + count), nameEmbeddings, names: features.nameRows[s]))
+                offset += count
             }
             first = last
         }
         return result
+    }
+
+    /// [face][name]: ⟨u_f, v_n⟩ for the rows `faces` of u (R, P) and `names` of v (R', P).
+    static func dotScores(_ u: Tensor, faces: Range<Int>, _ v: Tensor, names: [Int]) -> [[Float]] {
+        let P = u.shape[1]
+        return faces.map { f in
+            let uf = u.pointer + f * P
+            return names.map { n in
+                let vn = v.pointer + n * P
+                var dot: Float = 0
+                for k in 0..<P { dot += uf[k] * vn[k] }
+                return dot
+            }
+        }
     }
 
     /// Labels for the faces of one sample from its score matrix.
@@ -109,7 +114,7 @@ public enum Aligner {
             // Candidates by distinct text (duplicates score alike); one virtual NONAME when the caption has none but a
             // threshold is set.
             var columns = [Int](), seen = Set<String>()
-            for c in names.indices where seen.insert(names[c].isNoName ? noName : names[c].text).inserted { columns.append(c) }
+            for c in names.indices where seen.insert(names[c].featureText).inserted { columns.append(c) }
             let virtualNoName = threshold != nil && noNameColumns.isEmpty
             let matrix = scores.map { row in
                 columns.map { effective(row, $0) } + (virtualNoName ? [threshold!] : [])

@@ -104,7 +104,8 @@ public enum InitialWeights {
     }
 }
 
-func jsonText<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
+/// Sorted-key JSON text, the one encoding used for every file and report.
+public func jsonText<T: Encodable>(_ value: T, pretty: Bool = false) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
     return String(decoding: try encoder.encode(value), as: UTF8.self)

@@ -1,8 +1,7 @@
 // What training and labelling read from a corpus: the face-feature matrix, one feature row per distinct candidate
 // string, and for every sample the rows of its faces and of its candidates.
 //
-// Every NONAME-like candidate (NONAME, NONAMEWRONG) maps to the one row of "NONAME", as the official code gives them
-// all the [UNK] feature (secla-method.md §3.2.1).
+// Every NONAME-like candidate (NONAME, NONAMEWRONG) maps to the one row of "NONAME" (`CandidateName.featureText`).
 
 import NumericCore
 
@@ -29,7 +28,9 @@ public struct FeatureIndex: Sendable {
             throw DataError(path: corpus.source, "this corpus has no face features",
                             hint: "training and labelling need face descriptors: give --faces FILE.npy with --lfw/--celebto, or faces.npy in a native corpus")
         }
-        var texts = [String](), rowOf = [String: Int](), faceRows = [[Int]](), nameRows = [[Int]]()
+        let texts = corpus.candidateFeatureTexts
+        var rowOf = [String: Int](), faceRows = [[Int]](), nameRows = [[Int]]()
+        for (i, text) in texts.enumerated() { rowOf[text] = i }
         faceRows.reserveCapacity(corpus.samples.count)
         nameRows.reserveCapacity(corpus.samples.count)
         for sample in corpus.samples {
@@ -42,13 +43,7 @@ public struct FeatureIndex: Sendable {
                 rows.append(row)
             }
             faceRows.append(rows)
-            nameRows.append(sample.names.map { candidate in
-                let text = candidate.isNoName ? noName : candidate.text
-                if let r = rowOf[text] { return r }
-                rowOf[text] = texts.count
-                texts.append(text)
-                return texts.count - 1
-            })
+            nameRows.append(sample.names.map { rowOf[$0.featureText]! })  // every text is in the table by construction
         }
         let names = try encoder.encode(texts)
         return FeatureIndex(faces: faces, names: names, nameTexts: texts, faceRows: faceRows, nameRows: nameRows)

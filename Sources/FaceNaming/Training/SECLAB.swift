@@ -171,16 +171,7 @@ public final class SECLABTrainer {
     func currentScores(_ batch: [Int], packed: PackedBatch) -> [[[Float]]] {
         let g = Graph()
         let u = g.value(stage2.heads.faces(g, g.constant(packed.faces))), v = g.value(stage2.heads.names(g, g.constant(packed.names)))
-        let P = stage2.heads.config.projection
-        return batch.indices.map { b in
-            packed.faceSets.range(b).map { f in
-                packed.nameSets.range(b).map { n in
-                    var dot: Float = 0
-                    for k in 0..<P { dot += u[f, k] * v[n, k] }
-                    return dot
-                }
-            }
-        }
+        return batch.indices.map { b in Aligner.dotScores(u, faces: packed.faceSets.range(b), v, names: Array(packed.nameSets.range(b))) }
     }
 
     /// Trains one stage-2 epoch; `onStep` sees every step.

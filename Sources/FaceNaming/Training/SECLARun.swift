@@ -149,20 +149,16 @@ public enum SECLARun {
         let epochsRun = config.epochs - firstEpoch
         let pairs = Double(epochsRun * trainer.samples.count)
 
-        var result = try finish(corpus: corpus, features: features, heads: trainer.heads, config: trainer.config, options: options,
+        let result = try finish(corpus: corpus, features: features, heads: trainer.heads, config: trainer.config, options: options,
                                 encoder: encoder, trainingSamples: trainer.samples.count, evaluate: evaluate, epochs: trainer.history,
-                                trainingSeconds: trainingSeconds, pairs: pairs, epochsRun: epochsRun)
-        result.result.resumedFromEpoch = resumedFrom
-        if let out = options.outFolder {
-            try writeAtomically(Data(try jsonText(result.result, pretty: true).utf8), to: (out as NSString).appendingPathComponent("run.json"))
-        }
+                                trainingSeconds: trainingSeconds, pairs: pairs, epochsRun: epochsRun, resumedFromEpoch: resumedFrom)
         return (result.result, result.labels, evaluate, trainer.heads)
     }
 
     /// Labels the evaluation samples, scores them, and writes model, run.json and alignment.json when asked.
     static func finish(corpus: Corpus, features: FeatureIndex, heads: ProjectionHeads, config: TrainingConfig, options: RunOptions,
                        encoder: any NameEncoder, trainingSamples: Int, evaluate: [Int], epochs: [EpochRecord], trainingSeconds: Double,
-                       pairs: Double, epochsRun: Int, method: String = "secla",
+                       pairs: Double, epochsRun: Int, resumedFromEpoch: Int? = nil, method: String = "secla",
                        bootstrap: [BootstrapEpoch]? = nil) throws -> (result: RunResult, labels: [[FaceLabel]]) {
         let labelStart = Date()
         let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: evaluate, options: options.inference)
@@ -178,7 +174,7 @@ public enum SECLARun {
         var result = RunResult(
             config: config, evaluation: options.evaluation, inference: options.inference, encoder: encoder.identifier,
             corpus: corpus.source, trainingSamples: trainingSamples, evaluatedSamples: evaluate.count, epochs: epochs,
-            resumedFromEpoch: nil,
+            resumedFromEpoch: resumedFromEpoch,
             metrics: hasGold ? OfficialMetric.evaluate(evaluatedSamples, predictions: labels.map { $0.map(\.name) }) : nil,
             baselines: baselines, trainingSeconds: trainingSeconds, secondsPerEpoch: epochsRun > 0 ? trainingSeconds / Double(epochsRun) : 0,
             pairsPerSecond: trainingSeconds > 0 ? pairs / trainingSeconds : 0, labellingSeconds: labellingSeconds,

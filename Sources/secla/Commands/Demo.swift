@@ -48,16 +48,8 @@ struct Demo: ParsableCommand {
         options.config.epochs = epochs
         options.config.seed = seed
         options.outFolder = out
-        let line = ProgressLine()
-        let stepsPerEpoch = (corpus.samples.count + options.config.batchSize - 1) / options.config.batchSize
-        let trainStart = Date()
-        let (result, _, _, _) = try SECLARun.run(corpus: corpus, options: options, onStep: { s in
-            let seconds = Date().timeIntervalSince(trainStart)
-            let total = epochs * stepsPerEpoch
-            line.update(String(format: "epoch %d/%d  step %d/%d  loss %.4f  %.0f pairs/s  ETA %@", s.epoch, epochs, s.step, total, s.loss,
-                               Double(s.step * options.config.batchSize) / max(seconds, 1e-9),
-                               formatDuration(seconds / Double(s.step) * Double(total - s.step))))
-        })
+        let line = TrainingProgressLine(epochs: epochs, stepsPerEpoch: (corpus.samples.count + options.config.batchSize - 1) / options.config.batchSize)
+        let (result, _, _, _) = try SECLARun.run(corpus: corpus, options: options, onStep: line.update)
         line.finish()
         if json {
             print(try jsonString(result))

@@ -27,13 +27,7 @@ struct EmbedNames: ParsableCommand {
 
     func run() throws {
         let corpus = try exitingOnDataError { try source.load() }
-        var texts = [String](), seen = Set<String>()
-        for sample in corpus.samples {
-            for candidate in sample.names {
-                let text = candidate.isNoName ? noName : candidate.text
-                if seen.insert(text).inserted { texts.append(text) }
-            }
-        }
+        let texts = corpus.candidateFeatureTexts
         let encoder = try exitingOnDataError { try nameEncoder.make(for: corpus) }
         let features = try exitingOnDataError { try encoder.encode(texts) }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

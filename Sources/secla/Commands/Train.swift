@@ -198,17 +198,12 @@ struct Train: ParsableCommand {
         if method == .seclaB { return try runSECLAB(corpus: corpus, options: options) }
 
         var log = lossLog.map { _ in "epoch,step,lr,loss,l1,l2,agree,pairs\n" }
-        let line = ProgressLine()
-        let started = Date()
-        var pairsDone = 0
+        let line = TrainingProgressLine(epochs: options.config.epochs,
+                                        stepsPerEpoch: (corpus.samples.count + options.config.batchSize - 1) / options.config.batchSize)
         let (result, _, _, _) = try exitingOnDataError {
             try SECLARun.run(corpus: corpus, options: options, onStep: { s in
                 log?.append("\(s.epoch),\(s.step),\(s.lr),\(s.loss),\(s.l1),\(s.l2),\(s.agree),\(s.pairs)\n")
-                pairsDone += s.pairs
-                let seconds = Date().timeIntervalSince(started)
-                let rate = seconds > 0 ? Double(pairsDone) / seconds : 0
-                line.update(String(format: "epoch %d/%d  step %d  loss %.4f  %.0f pairs/s  ETA %@", s.epoch, options.config.epochs,
-                                   s.step, s.loss, rate, formatDuration(Self.eta(s, options.config, corpus.samples.count, rate))))
+                line.update(s)
             }, onEpoch: { e, _ in
                 if !json && !ProgressLine.isTerminal {
                     FileHandle.standardError.write(Data(String(format: "epoch %d  loss %.4f  (L1 %.4f  L2 %.4f  agree %.4f)  %.1f s\n",
@@ -255,13 +250,6 @@ struct Train: ParsableCommand {
             return
         }
         printSummary(result)
-    }
-
-    /// Seconds left: remaining pairs of this run at the current rate.
-    static func eta(_ s: StepRecord, _ c: TrainingConfig, _ samples: Int, _ rate: Double) -> Double {
-        let stepsPerEpoch = (samples + c.batchSize - 1) / c.batchSize
-        let left = max(0, c.epochs * stepsPerEpoch - s.step) * c.batchSize
-        return rate > 0 ? Double(left) / rate : 0
     }
 
     func printSummary(_ r: RunResult) {
