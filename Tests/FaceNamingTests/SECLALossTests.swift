@@ -116,4 +116,31 @@ import TestSupport
         let worst = closeness(clean, faithful, rtol: 1e-6, atol: 1e-7)
         #expect(worst.passes, "\(worst)")
     }
+
+    /// A batch that stores a shared feature row once (PackedBatch's slot maps, as FeatureIndex.batch builds it) gives
+    /// the loss and gradient of the same batch with the row copied into every slot, in every mode.
+    @Test(arguments: [(LossMode.faithful, NullOption.none), (.clean, .none), (.clean, .face), (.clean, .both)])
+    func sharedRowsEqualCopiedRows(_ mode: LossMode, _ null: NullOption) {
+        let heads = Self.heads()
+        var rng = SeededRandom(seed: 5)
+        let faces = rng.normalTensor([5, R.faceDim]), names = rng.normalTensor([4, R.nameDim])
+        // Three samples; name row 3 plays NONAME (in every caption), face row 1 recurs.
+        let faceSlots = [0, 1, 1, 2, 3, 4], nameSlots = [0, 3, 1, 2, 3, 0, 3]
+        let faceSets = SetLayout(sizes: [2, 1, 3]), nameSets = SetLayout(sizes: [2, 3, 2])
+        func copied(_ x: Tensor, _ rows: [Int]) -> Tensor {
+            Tensor(shape: [rows.count, x.shape[1]], data: rows.flatMap { r in (0..<x.shape[1]).map { x[r, $0] } })
+        }
+        let shared = PackedBatch(faces: faces, names: names, faceSets: faceSets, nameSets: nameSets,
+                                 faceRowOfSlot: faceSlots, nameRowOfSlot: nameSlots)
+        let flat = PackedBatch(faces: copied(faces, faceSlots), names: copied(names, nameSlots), faceSets: faceSets, nameSets: nameSets)
+        let config = SECLALossConfig(mode: mode, nullOption: null)
+        let a = Self.evaluate(heads, config, shared)
+        let gradA = heads.parameters.specs.map { heads.parameters.grad($0.name).array }
+        let b = Self.evaluate(heads, config, flat)
+        let gradB = heads.parameters.specs.map { heads.parameters.grad($0.name).array }
+        #expect(closeness(a, b, rtol: 1e-6, atol: 1e-7).passes, "\(mode) \(null): \(a) vs \(b)")
+        for (ga, gb) in zip(gradA, gradB) {
+            #expect(closeness(ga.map(Double.init), gb.map(Double.init), rtol: 1e-4, atol: 1e-6).passes)
+        }
+    }
 }

@@ -88,23 +88,52 @@ public struct SECLALossConfig: Codable, Equatable, Sendable {
     }
 }
 
-/// The features of one batch, packed: sample b's faces are rows faceSets.range(b) of `faces`, its candidate names
-/// rows nameSets.range(b) of `names`.
+/// The features of one batch, packed: sample b's faces are the slots faceSets.range(b), its candidate names the slots
+/// nameSets.range(b). A slot names a row of `faces` / `names`; a feature row that several slots share (the NONAME row
+/// is in almost every caption, a face can recur) is stored once, so it goes through its head once per step. That is
+/// exact: the embedding of a row does not depend on the other rows, and the gradient of a gathered row is the sum
+/// over its slots, as it would be over copies.
 public struct PackedBatch {
-    /// (ΣF, faceDim)
+    /// (distinct face rows, faceDim)
     public var faces: Tensor
-    /// (ΣN, nameDim)
+    /// (distinct name rows, nameDim)
     public var names: Tensor
     public var faceSets: SetLayout
     public var nameSets: SetLayout
+    /// Row of `faces` for each face slot (ΣF); nil when slot i is row i.
+    public var faceRowOfSlot: [Int]?
+    /// Row of `names` for each name slot (ΣN); nil when slot i is row i.
+    public var nameRowOfSlot: [Int]?
 
-    public init(faces: Tensor, names: Tensor, faceSets: SetLayout, nameSets: SetLayout) {
-        precondition(faces.shape[0] == faceSets.total && names.shape[0] == nameSets.total && faceSets.count == nameSets.count,
-                     "PackedBatch: \(faces.shape[0]) face rows for \(faceSets.total), \(names.shape[0]) name rows for \(nameSets.total)")
+    public init(faces: Tensor, names: Tensor, faceSets: SetLayout, nameSets: SetLayout,
+                faceRowOfSlot: [Int]? = nil, nameRowOfSlot: [Int]? = nil) {
+        precondition(faceSets.count == nameSets.count
+                     && (faceRowOfSlot?.count ?? faces.shape[0]) == faceSets.total
+                     && (nameRowOfSlot?.count ?? names.shape[0]) == nameSets.total
+                     && (faceRowOfSlot ?? []).allSatisfy { $0 >= 0 && $0 < faces.shape[0] }
+                     && (nameRowOfSlot ?? []).allSatisfy { $0 >= 0 && $0 < names.shape[0] },
+                     "PackedBatch: \(faces.shape[0]) face rows for \(faceSets.total) slots, \(names.shape[0]) name rows for \(nameSets.total)")
         self.faces = faces; self.names = names; self.faceSets = faceSets; self.nameSets = nameSets
+        self.faceRowOfSlot = faceRowOfSlot; self.nameRowOfSlot = nameRowOfSlot
     }
 
     public var count: Int { faceSets.count }
+
+    /// g_F of every face slot (ΣF, P), with g_F(0), the embedding of padding, as an extra last row when `padding`.
+    public func embeddedFaces(_ g: Graph, heads: ProjectionHeads, padding: Bool = false) -> Var {
+        Self.embedded(g, rows: faces, slots: faceRowOfSlot, padding: padding) { heads.faces(g, $0) }
+    }
+
+    /// g_N of every name slot (ΣN, P), with g_N(0) as an extra last row when `padding`.
+    public func embeddedNames(_ g: Graph, heads: ProjectionHeads, padding: Bool = false) -> Var {
+        Self.embedded(g, rows: names, slots: nameRowOfSlot, padding: padding) { heads.names(g, $0) }
+    }
+
+    private static func embedded(_ g: Graph, rows: Tensor, slots: [Int]?, padding: Bool, head: (Var) -> Var) -> Var {
+        let e = head(g.constant(padding ? SECLALoss.appendingZeroRow(rows) : rows))  // (rows [+ 1], P)
+        guard let slots else { return e }
+        return g.gatherRows(e, padding ? slots + [rows.shape[0]] : slots)  // (slots [+ 1], P)
+    }
 }
 
 /// The loss and its terms, as graph nodes (terms a direction does not use are still computed, for logs).
@@ -160,8 +189,8 @@ public struct SECLALoss: Sendable {
         case .clean where config.nullOption != .none:
             // Real rows plus the padding row (last), then each set extended by one copy of it on the side that is maxed
             // over: a name may match the null face, a face the null name; neither adds a term of its own.
-            let uAll = heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces)))  // (ΣF + 1, P)
-            let vAll = heads.names(g, g.constant(Self.appendingZeroRow(batch.names)))  // (ΣN + 1, P)
+            let uAll = batch.embeddedFaces(g, heads: heads, padding: true)  // (ΣF + 1, P)
+            let vAll = batch.embeddedNames(g, heads: heads, padding: true)  // (ΣN + 1, P)
             let u = g.gatherRows(uAll, Array(0..<batch.faceSets.total)), v = g.gatherRows(vAll, Array(0..<batch.nameSets.total))
             let faceSetsWithNull = SetLayout(sizes: batch.faceSets.sizes.map { $0 + 1 })
             let nameSetsWithNull = SetLayout(sizes: batch.nameSets.sizes.map { $0 + (config.nullOption == .both ? 1 : 0) })
@@ -172,8 +201,8 @@ public struct SECLALoss: Sendable {
                     PairScores.faceToName(g, faces: u, names: vNull, faceSets: batch.faceSets, nameSets: nameSetsWithNull,
                                           scale: cleanScale(batch.faceSets)), 1)
         case .clean:
-            let u = heads.faces(g, g.constant(batch.faces))  // (ΣF, P)
-            let v = heads.names(g, g.constant(batch.names))  // (ΣN, P)
+            let u = batch.embeddedFaces(g, heads: heads)  // (ΣF, P)
+            let v = batch.embeddedNames(g, heads: heads)  // (ΣN, P)
             return (PairScores.nameToFace(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
                                           scale: cleanScale(batch.nameSets)),
                     PairScores.faceToName(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
@@ -182,8 +211,8 @@ public struct SECLALoss: Sendable {
             let F = batch.faceSets.sizes.max() ?? 0, N = batch.nameSets.sizes.max() ?? 0
             precondition(F > 0 && N > 0, "SECLALoss: a faithful batch needs at least one face and one name")
             let uniformF = SetLayout.uniform(sets: B, size: F), uniformN = SetLayout.uniform(sets: B, size: N)
-            let u = padded(g, heads.faces(g, g.constant(Self.appendingZeroRow(batch.faces))), sets: batch.faceSets, sizes: uniformF.sizes)  // (B·F, P)
-            let v = padded(g, heads.names(g, g.constant(Self.appendingZeroRow(batch.names))), sets: batch.nameSets, sizes: uniformN.sizes)  // (B·N, P)
+            let u = padded(g, batch.embeddedFaces(g, heads: heads, padding: true), sets: batch.faceSets, sizes: uniformF.sizes)  // (B·F, P)
+            let v = padded(g, batch.embeddedNames(g, heads: heads, padding: true), sets: batch.nameSets, sizes: uniformN.sizes)  // (B·N, P)
             return (PairScores.nameToFace(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,
                                           scale: Array(repeating: 1 / Float(N), count: B)),
                     PairScores.faceToName(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,

@@ -51,10 +51,28 @@ public struct FeatureIndex: Sendable {
 
     /// The packed features of `samples` (indices into the corpus).
     public func batch(_ samples: [Int]) -> PackedBatch {
-        let faceIndex = samples.flatMap { faceRows[$0] }, nameIndex = samples.flatMap { nameRows[$0] }
-        return PackedBatch(faces: Self.gather(faces, faceIndex), names: Self.gather(names, nameIndex),
-                           faceSets: SetLayout(sizes: samples.map { faceRows[$0].count }),
-                           nameSets: SetLayout(sizes: samples.map { nameRows[$0].count }))
+        pack(faceRows: samples.flatMap { faceRows[$0] }, nameRows: samples.flatMap { nameRows[$0] },
+             faceSets: SetLayout(sizes: samples.map { faceRows[$0].count }),
+             nameSets: SetLayout(sizes: samples.map { nameRows[$0].count }))
+    }
+
+    /// A batch whose slots read the given rows of `faces` / `names`; each distinct row is gathered once.
+    public func pack(faceRows: [Int], nameRows: [Int], faceSets: SetLayout, nameSets: SetLayout) -> PackedBatch {
+        let (faceDistinct, faceSlots) = Self.distinct(faceRows), (nameDistinct, nameSlots) = Self.distinct(nameRows)
+        return PackedBatch(faces: Self.gather(faces, faceDistinct), names: Self.gather(names, nameDistinct),
+                           faceSets: faceSets, nameSets: nameSets,
+                           faceRowOfSlot: faceSlots, nameRowOfSlot: nameSlots)
+    }
+
+    /// The distinct values of `rows` in order of first appearance, and each element's position among them
+    /// (nil when all are distinct).
+    static func distinct(_ rows: [Int]) -> (rows: [Int], slots: [Int]?) {
+        var position = [Int: Int](minimumCapacity: rows.count), unique = [Int](), slots = [Int]()
+        slots.reserveCapacity(rows.count)
+        for r in rows {
+            if let p = position[r] { slots.append(p) } else { position[r] = unique.count; slots.append(unique.count); unique.append(r) }
+        }
+        return (unique, unique.count == rows.count ? nil : slots)
     }
 
     static func gather(_ x: Tensor, _ rows: [Int]) -> Tensor {

@@ -170,7 +170,7 @@ public final class SECLABTrainer {
     /// Per sample of `batch`: scores [face][candidate] with the current weights.
     func currentScores(_ batch: [Int], packed: PackedBatch) -> [[[Float]]] {
         let g = Graph()
-        let u = g.value(stage2.heads.faces(g, g.constant(packed.faces))), v = g.value(stage2.heads.names(g, g.constant(packed.names)))
+        let u = g.value(packed.embeddedFaces(g, heads: stage2.heads)), v = g.value(packed.embeddedNames(g, heads: stage2.heads))
         return batch.indices.map { b in Aligner.dotScores(u, faces: packed.faceSets.range(b), v, names: Array(packed.nameSets.range(b))) }
     }
 
@@ -220,8 +220,8 @@ public final class SECLABTrainer {
             let g = Graph()
             var terms = [Var](), l1Value = 0.0
             if uFaceSizes.count >= 1, uFaceSizes.reduce(0, +) > 0 {
-                let rest = PackedBatch(faces: FeatureIndex.gather(features.faces, uFaces), names: FeatureIndex.gather(features.names, uNames),
-                                       faceSets: SetLayout(sizes: uFaceSizes), nameSets: SetLayout(sizes: uNameSizes))
+                let rest = features.pack(faceRows: uFaces, nameRows: uNames,
+                                         faceSets: SetLayout(sizes: uFaceSizes), nameSets: SetLayout(sizes: uNameSizes))
                 let l1 = loss(g, heads: trainer.heads, batch: rest).total
                 l1Value = Double(g.value(l1).item)
                 terms.append(l1)
