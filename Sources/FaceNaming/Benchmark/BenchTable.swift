@@ -1,7 +1,7 @@
 // Aggregation of bench rows over seeds (mean ± sample standard deviation) and the Markdown table `secla bench`
 // prints and writes.
 //
-//     mean = Σ x_i / n        sd = √( Σ (x_i − mean)² / (n − 1) )   (n ≥ 2; one seed has no spread: nil, shown "—")
+//     mean = Σ x_i / n        sd = √( Σ (x_i − mean)² / (n − 1) )   (n ≥ 2; one seed has no spread: nil, the mean shown alone)
 
 import Foundation
 
@@ -23,10 +23,10 @@ public struct SeedStatistic: Codable, Equatable, Sendable {
         }
     }
 
-    /// "0.8123 ± 0.0040" (`digits` decimals); "0.8123 ± —" for one value.
+    /// "0.8123 ± 0.0040" (`digits` decimals); the mean alone for one value.
     public func formatted(_ digits: Int) -> String {
         let format = "%.\(digits)f"
-        return String(format: format, mean) + " ± " + (sd.map { String(format: format, $0) } ?? "—")
+        return String(format: format, mean) + (sd.map { " ± " + String(format: format, $0) } ?? "")
     }
 }
 
@@ -153,7 +153,8 @@ public struct BenchReport: Codable, Sendable {
     public var markdown: String {
         let threads = childBlasThreads.map(String.init).joined(separator: "/")
         return BenchTable.markdown(aggregates) + "\n"
-            + "Mean ± sample standard deviation over seeds \(seeds.map(String.init).joined(separator: ", ")); corpus: \(corpus). "
+            + (seeds.count == 1 ? "Seed \(seeds[0])" : "Mean ± sample standard deviation over seeds \(seeds.map(String.init).joined(separator: ", "))")
+            + "; corpus: \(corpus). "
             + "Official augmented-LFW F1 (slot level); faces acc. = faces-only accuracy; train s = total training time (shared by "
             + "the assignment rules of one model); label s = scoring and assigning every face; peak MiB = peak resident memory of "
             + "the process running the method (corpus included). \(machine.cpu), OpenBLAS \(machine.blasCore) with \(threads) "
