@@ -88,6 +88,24 @@ public struct BenchResult: Codable, Equatable, Sendable {
     public var samples: Int
     public var faces: Int
 
+    public init(method: BenchMethod, assignment: AssignmentRule?, label: String, seed: UInt64, metrics: MetricResult, epochs: Int?,
+                trainingSeconds: Double?, secondsPerEpoch: Double?, labellingSeconds: Double?, peakMiB: Double?, blasThreads: Int,
+                samples: Int, faces: Int) {
+        self.method = method
+        self.assignment = assignment
+        self.label = label
+        self.seed = seed
+        self.metrics = metrics
+        self.epochs = epochs
+        self.trainingSeconds = trainingSeconds
+        self.secondsPerEpoch = secondsPerEpoch
+        self.labellingSeconds = labellingSeconds
+        self.peakMiB = peakMiB
+        self.blasThreads = blasThreads
+        self.samples = samples
+        self.faces = faces
+    }
+
     enum CodingKeys: String, CodingKey {
         case method, assignment, label, seed, metrics, epochs, samples, faces
         case trainingSeconds = "training_seconds", secondsPerEpoch = "seconds_per_epoch", labellingSeconds = "labelling_seconds"
