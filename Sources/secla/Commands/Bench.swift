@@ -355,9 +355,10 @@ final class BenchChildPool: @unchecked Sendable {  // state behind `lock`
             let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             try? FileManager.default.removeItem(atPath: stderrPath)
             let status = process.terminationStatus
-            guard status == 0 else {
+            guard status == 0 && process.terminationReason == .exit else {
                 let tail = stderr.split(separator: "\n", omittingEmptySubsequences: false).suffix(40).joined(separator: "\n")
-                self.finish(job, rows: nil, failure: Failure(description: "\(title) failed (exit status \(status)); its stderr:\n\(tail)"))
+                let how = process.terminationReason == .exit ? "exit status \(status)" : "killed by signal \(status)"
+                self.finish(job, rows: nil, failure: Failure(description: "\(title) failed (\(how)); its stderr:\n\(tail)"))
                 return
             }
             let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
