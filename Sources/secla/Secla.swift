@@ -16,8 +16,9 @@ struct Secla: ParsableCommand {
               secla stats --lfw DIR      count what the augmented-LFW dictionaries hold
               secla baseline --lfw DIR   official metric of the learning-free predictors
               secla synth lfw-like --out DIR   write a synthetic corpus in the native format
+              secla bench --generate lfw-like --seeds 1,2,3   compare methods over seeds (mean ± sd table)
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, Train.self, Align.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self]
+        subcommands: [Demo.self, Train.self, Align.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self, Bench.self, BenchOne.self]
     )
 }

@@ -1,0 +1,186 @@
+// One method on one corpus and seed, in process: the unit `secla bench` runs in a child process per (method, seed)
+// so that each row's peak memory is its own.
+
+import Foundation
+import NumericCore
+
+extension CandidateMode: Codable {}
+
+/// The synthetic corpora `secla bench --generate` builds in memory, one per seed (the seed of the corpus is the seed
+/// of training, as in `secla synth … --seed s` followed by `secla train --seed s`).
+public enum BenchGenerator: String, CaseIterable, Codable, Sendable {
+    case lfwLike = "lfw-like", lfwStructure = "lfw-structure", celebtoLike = "celebto-like"
+}
+
+public struct GeneratedCorpus: Codable, Equatable, Sendable {
+    public var generator: BenchGenerator
+    /// Size relative to the real dataset (lfw-like, celebto-like).
+    public var scale: Double
+    /// The augmented-LFW dictionaries folder (lfw-structure).
+    public var structureFolder: String?
+    /// Candidate names of lfw-structure.
+    public var candidates: CandidateMode
+
+    public init(generator: BenchGenerator, scale: Double = 1, structureFolder: String? = nil, candidates: CandidateMode = .faithful) {
+        self.generator = generator
+        self.scale = scale
+        self.structureFolder = structureFolder
+        self.candidates = candidates
+    }
+
+    /// The corpus of seed `seed`, the same as `secla synth <generator> --seed seed` writes.
+    public func corpus(seed: UInt64) throws -> Corpus {
+        switch generator {
+        case .lfwLike: return LFWLikeGenerator.generate(seed: seed, scale: scale)
+        case .celebtoLike: return CelebToLikeGenerator.generate(seed: seed, scale: scale)
+        case .lfwStructure:
+            guard let structureFolder else {
+                throw DataError(path: "--lfw", "lfw-structure needs the augmented-LFW dictionaries folder", hint: "add --lfw DIR")
+            }
+            let structure = try LFWReader.read(folder: structureFolder, candidates: candidates)
+            return LFWStructureSynthesizer.synthesize(structure: structure, seed: seed)
+        }
+    }
+
+    /// "lfw-like, scale 0.2, generated per seed".
+    public var description: String {
+        switch generator {
+        case .lfwLike, .celebtoLike: return "\(generator.rawValue), scale \(scale), generated per seed"
+        case .lfwStructure:
+            return "lfw-structure of \(structureFolder ?? "?") (\(candidates.rawValue) candidates), synthetic descriptors per seed"
+        }
+    }
+}
+
+/// What every trained method shares in one bench: epoch overrides, batch size, assignment rules, name encoder.
+public struct BenchSettings: Codable, Equatable, Sendable {
+    /// SECLA epochs and SECLA-B stage-2 epochs (nil: the presets, 60 and 20 on LFW).
+    public var epochs: Int?
+    /// SECLA-B stage-1 epochs (nil: the preset, 15 on LFW).
+    public var stage1Epochs: Int?
+    public var batchSize: Int?
+    /// Every trained model is labelled with each of these rules, one row per rule.
+    public var assignments: [AssignmentRule] = [.argmax, .hungarian]
+    /// nil: precomputed when the corpus brings name features, built-in otherwise.
+    public var encoder: NameEncoderChoice?
+
+    public init() {}
+}
+
+/// One row of a bench: a method (and its assignment rule, for a trained one) on one seed.
+public struct BenchResult: Codable, Equatable, Sendable {
+    public var method: BenchMethod
+    public var assignment: AssignmentRule?
+    public var label: String
+    public var seed: UInt64
+    /// The official metric over every sample (transductive), with the face-level diagnostics.
+    public var metrics: MetricResult
+    /// Epochs trained (SECLA-B: stage 1 + stage 2; Berg: assign/re-estimate rounds); nil for learning-free methods.
+    public var epochs: Int?
+    /// Wall-clock training time, shared by the rows of one trained model; Berg: its whole alternation.
+    public var trainingSeconds: Double?
+    public var secondsPerEpoch: Double?
+    /// Scoring and assigning every face with this rule; learning-free methods: their prediction.
+    public var labellingSeconds: Double?
+    /// Peak resident memory of the process that ran the method (VmHWM), corpus included.
+    public var peakMiB: Double?
+    public var blasThreads: Int
+    public var samples: Int
+    public var faces: Int
+
+    public init(method: BenchMethod, assignment: AssignmentRule?, label: String, seed: UInt64, metrics: MetricResult, epochs: Int?,
+                trainingSeconds: Double?, secondsPerEpoch: Double?, labellingSeconds: Double?, peakMiB: Double?, blasThreads: Int,
+                samples: Int, faces: Int) {
+        self.method = method
+        self.assignment = assignment
+        self.label = label
+        self.seed = seed
+        self.metrics = metrics
+        self.epochs = epochs
+        self.trainingSeconds = trainingSeconds
+        self.secondsPerEpoch = secondsPerEpoch
+        self.labellingSeconds = labellingSeconds
+        self.peakMiB = peakMiB
+        self.blasThreads = blasThreads
+        self.samples = samples
+        self.faces = faces
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, assignment, label, seed, metrics, epochs, samples, faces
+        case trainingSeconds = "training_seconds", secondsPerEpoch = "seconds_per_epoch", labellingSeconds = "labelling_seconds"
+        case peakMiB = "peak_mib", blasThreads = "blas_threads"
+    }
+}
+
+public enum BenchRunner {
+    /// Runs `method` on `corpus` with seed `seed` (training seed, random baseline seed) and returns its rows: one for
+    /// a learning-free method or Berg, one per assignment rule for a trained one (all from the same model). Every row
+    /// carries this process's peak memory so far. Throws `DataError` for a corpus without gold labels or face
+    /// features, `ConfigError` for bad settings.
+    public static func run(_ method: BenchMethod, corpus: Corpus, seed: UInt64, settings: BenchSettings) throws -> [BenchResult] {
+        guard corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) else {
+            throw DataError(path: corpus.source, "the corpus has no gold face labels, so there is nothing to score",
+                            hint: "bench a labelled corpus (augmented LFW, Celebrity Together, or --generate)")
+        }
+        guard !settings.assignments.isEmpty else { throw ConfigError("no assignment rule to label with") }
+        func row(_ rule: AssignmentRule?, _ predictions: [[String]], epochs: Int? = nil, training: Double? = nil, perEpoch: Double? = nil,
+                 labelling: Double?) -> BenchResult {
+            BenchResult(method: method, assignment: rule, label: method.displayName(rule: rule), seed: seed,
+                        metrics: OfficialMetric.evaluate(corpus.samples, predictions: predictions), epochs: epochs,
+                        trainingSeconds: training, secondsPerEpoch: perEpoch, labellingSeconds: labelling, peakMiB: nil,
+                        blasThreads: BLAS.threads, samples: corpus.samples.count, faces: corpus.faceCount)
+        }
+        var rows = [BenchResult]()
+        switch method {
+        case .allNoName, .random, .heuristic:
+            let baseline: Baseline = method == .allNoName ? .allNoName : method == .random ? .random : .largestFaceFirstMention
+            let start = Date()
+            let predictions = baseline.predict(corpus.samples, seed: seed)
+            rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
+        case .berg:
+            let start = Date()
+            let (predictions, iterations, _) = try BergBaseline().predict(corpus)
+            let seconds = Date().timeIntervalSince(start)
+            rows.append(row(nil, predictions, epochs: iterations, training: seconds,
+                            perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
+        case .secla, .seclaClean, .seclaB, .seclaBClean:
+            let clean = method == .seclaClean || method == .seclaBClean
+            var config = clean ? TrainingConfig.clean : TrainingConfig.faithful
+            config.seed = seed
+            if let epochs = settings.epochs { config.epochs = epochs }
+            if let batchSize = settings.batchSize { config.batchSize = batchSize }
+            try config.validate()
+            var options = RunOptions(config: config)
+            options.inference = InferenceOptions(rule: settings.assignments[0])
+            options.encoder = settings.encoder ?? .default(for: corpus)
+            let result: RunResult, labels: [[FaceLabel]], heads: ProjectionHeads
+            if method == .secla || method == .seclaClean {
+                (result, labels, _, heads) = try SECLARun.run(corpus: corpus, options: options)
+            } else {
+                var b = SECLABConfig.defaults(config, celebTo: EasySubset.rule(for: corpus) == .celebTo)
+                if let epochs = settings.epochs { b.stage2.epochs = epochs }
+                if let stage1 = settings.stage1Epochs { b.stage1.epochs = stage1 }
+                try b.stage1.validate()
+                (result, labels, _, heads) = try SECLARun.runSECLAB(corpus: corpus, options: options, method: b)
+            }
+            let epochs = result.epochs.count
+            rows.append(row(settings.assignments[0], labels.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
+                            perEpoch: result.secondsPerEpoch, labelling: result.labellingSeconds))
+            if settings.assignments.count > 1 {
+                let features = try FeatureIndex.build(corpus, encoder: try options.encoder.make(for: corpus))
+                for rule in settings.assignments.dropFirst() {
+                    let start = Date()
+                    let more = Aligner.label(corpus: corpus, heads: heads, features: features, samples: Array(corpus.samples.indices),
+                                             options: InferenceOptions(rule: rule))
+                    let seconds = Date().timeIntervalSince(start)
+                    rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
+                                    perEpoch: result.secondsPerEpoch, labelling: seconds))
+                }
+            }
+        }
+        let peak = peakResidentMiB()
+        for i in rows.indices { rows[i].peakMiB = peak }
+        return rows
+    }
+}
