@@ -1,23 +1,66 @@
 // Matrix products and OpenBLAS introspection. Every matrix product in the project goes through `sgemm` here.
 
 import COpenBLAS
+import Synchronization
+
+struct SendablePointer: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
 
 public enum BLAS {
     /// Row-major `C[m×n] = alpha · op(A) · op(B) + beta · C`, where op(A) is m×k and op(B) is k×n.
     /// `lda`/`ldb` follow the stored shapes (A is [m, k], or [k, m] when `transA`), as in CBLAS.
+    ///
+    /// Products of at least `splitMinimumFlops` are cut into `threads` (default `BLAS.threads`) blocks of C's
+    /// columns (or rows, when C is taller than wide), one single-threaded OpenBLAS call per block on its own thread.
+    /// Every element of C is still computed by one kernel over the whole inner dimension, so the result is the same
+    /// bit for bit for any thread count (tested).
     @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int? = nil) {
         if m == 0 || n == 0 { return }
         if k == 0 {  // CBLAS would leave C untouched for beta == 0 only by convention; make it explicit
             if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
             else if beta != 1 { for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } } }
             return
         }
+        let parts = threads ?? Self.threads
+        if parts > 1 && 2 * m * n * k >= splitMinimumFlops {
+            let A = SendablePointer(base: UnsafeMutablePointer(mutating: a)), B = SendablePointer(base: UnsafeMutablePointer(mutating: b))
+            let C = SendablePointer(base: c)
+            if n >= m {  // cut C's columns: op(B)'s columns go with them
+                WorkSplitter.shared.run(parts: parts) { part in
+                    let lo = n * part / parts, hi = n * (part + 1) / parts
+                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                Int32(m), Int32(hi - lo), Int32(k), alpha, A.base, Int32(lda),
+                                B.base + (transB ? lo * ldb : lo), Int32(ldb), beta, C.base + lo, Int32(ldc))
+                }
+            } else {  // cut C's rows: op(A)'s rows go with them
+                WorkSplitter.shared.run(parts: parts) { part in
+                    let lo = m * part / parts, hi = m * (part + 1) / parts
+                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                Int32(hi - lo), Int32(n), Int32(k), alpha, A.base + (transA ? lo : lo * lda), Int32(lda),
+                                B.base, Int32(ldb), beta, C.base + lo * ldc, Int32(ldc))
+                }
+            }
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// Products below this many FLOPs (about 10 µs of work) run whole on the calling thread.
+    public static let splitMinimumFlops = 1 << 20
+
+    /// OpenBLAS's thread count at start-up (OPENBLAS_NUM_THREADS, else the cores); from then on OpenBLAS itself runs
+    /// single-threaded and `sgemm` splits products over that many threads of its own (see Parallel.swift). On the
+    /// 2-core build machine OpenBLAS's own threads made SECLA training at batch 20 slower than one thread; the split
+    /// made it 1.7× faster.
+    private static let startupThreads: Int = {
+        let n = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        return max(1, n)
+    }()
+    private static let splitThreads = Atomic<Int>(startupThreads)
 
     /// The kernel family OpenBLAS picked for this CPU (e.g. "Haswell", "SkylakeX", "Zen").
     public static var coreName: String {
@@ -25,10 +68,13 @@ public enum BLAS {
         return String(cString: p)
     }
 
-    /// Threads OpenBLAS uses for one call.
-    public static var threads: Int { Int(openblas_get_num_threads()) }
+    /// Threads one matrix product (and one optimiser step) is split over.
+    public static var threads: Int { splitThreads.load(ordering: .relaxed) }
 
-    public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+    public static func setThreads(_ n: Int) {
+        precondition(n >= 1, "BLAS.setThreads: need at least 1 thread, got \(n)")
+        splitThreads.store(n, ordering: .relaxed)
+    }
 
     /// OpenBLAS's build configuration string (version, DYNAMIC_ARCH, threading model).
     public static var configuration: String {

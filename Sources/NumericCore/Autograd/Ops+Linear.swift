@@ -1,5 +1,7 @@
 // Matrix products, linear layers and ReLU, with their backward passes.
 
+import CKernels
+
 extension Graph {
     /// `C = op(A) · op(B)` for 2-D tensors; op transposes when asked. A is [m, k] (or [k, m] with `transA`),
     /// B is [k, n] (or [n, k] with `transB`); C is [m, n]. One `cblas_sgemm` forward, at most two backward.
@@ -88,15 +90,14 @@ extension Graph {
     public func relu(_ x: Var) -> Var {
         let X = value(x)
         let Y = Tensor(uninitialized: X.shape)
-        let xp = X.pointer, yp = Y.pointer
-        for i in 0..<X.count { yp[i] = xp[i] > 0 ? xp[i] : 0 }
+        let yp = Y.pointer
+        secla_relu_forward(X.pointer, yp, X.count)
         return record(Y, inputs: [x]) { g, y in
             let dY = g.outputGrad(y)
             let n = Y.count
             // forward: y = x > 0 ? x : 0
-            let dy = dY.pointer
-            g.accumulate(into: x, set: { dX in for i in 0..<n { dX[i] = yp[i] > 0 ? dy[i] : 0 } },
-                         add: { dX in for i in 0..<n { dX[i] += yp[i] > 0 ? dy[i] : 0 } })
+            g.accumulate(into: x, set: { dX in secla_relu_backward(yp, dY.pointer, dX, n, 0) },
+                         add: { dX in secla_relu_backward(yp, dY.pointer, dX, n, 1) })
         }
     }
 }

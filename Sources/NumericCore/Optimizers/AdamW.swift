@@ -58,8 +58,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
     public let weightDecay: Double
     /// Hugging Face's `correct_bias`; always true for `.torch`.
     public let correctBias: Bool
-    /// Threads the element loop is split over (results are identical for any value).
-    public let threads: Int
+    /// Threads the element loop is split over (results are identical for any value); nil follows `BLAS.threads`.
+    public let threads: Int?
     /// First moment (`exp_avg`), flat in the store's element order: (store.count).
     public let m: Tensor
     /// Second moment (`exp_avg_sq`), flat in the store's element order: (store.count).
@@ -72,7 +72,7 @@ public final class AdamW: Optimizer, @unchecked Sendable {
     ///   - threads: 2 made a step on 1.07M parameters 1.5–1.8× faster (release, 2-core machine, both cores idle);
     ///     stores under 64K elements always run on one thread.
     public init(store: ParameterStore, variant: Variant = .torch, betas: (Double, Double) = (0.9, 0.999),
-                eps: Double? = nil, weightDecay: Double? = nil, correctBias: Bool = true, threads: Int = 1) {
+                eps: Double? = nil, weightDecay: Double? = nil, correctBias: Bool = true, threads: Int? = nil) {
         let eps = eps ?? variant.defaultEps
         let weightDecay = weightDecay ?? variant.defaultWeightDecay
         precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1),
@@ -81,7 +81,7 @@ public final class AdamW: Optimizer, @unchecked Sendable {
                      "AdamW: eps (\(eps)) and weight decay (\(weightDecay)) must be ≥ 0")
         precondition(correctBias || variant == .huggingFace,
                      "AdamW: correctBias false exists only in the Hugging Face variant; torch always corrects")
-        precondition(threads >= 1, "AdamW: threads must be ≥ 1, got \(threads)")
+        precondition((threads ?? 1) >= 1, "AdamW: threads must be ≥ 1, got \(threads ?? 0)")
         self.store = store
         self.variant = variant
         (beta1, beta2) = betas
@@ -120,7 +120,7 @@ public final class AdamW: Optimizer, @unchecked Sendable {
             negStepSize: Float(-stepSize), biasCorrection2Sqrt: Float(biasCorrection2Sqrt), decay: Float(decay))
         // transformers skips the decay when weight_decay is 0; `p + 0·p` would turn an infinite p into NaN.
         let decays = weightDecay != 0
-        forEachPiece(of: runs, total: store.count, threads: threads) { range, decay in
+        forEachPiece(of: runs, total: store.count, threads: threads ?? BLAS.threads) { range, decay in
             kernel.update(range, decay: decay && decays)
         }
     }
@@ -159,7 +159,9 @@ public final class AdamW: Optimizer, @unchecked Sendable {
 
     // MARK: - The element loop
 
-    /// The constants of one step (already Float) and the buffers. One pass per range, pointers hoisted.
+    /// The constants of one step (already Float) and the buffers; the element loop is C (CKernels.c), which
+    /// vectorises the square root and division that Swift on Linux leaves scalar, with the same operations in the
+    /// same order as the formulas above.
     private struct Kernel: Sendable {
         let variant: Variant
         let p, g, m, v: OptimizerPointer
@@ -168,62 +170,15 @@ public final class AdamW: Optimizer, @unchecked Sendable {
         let decay: Float
 
         func update(_ range: Range<Int>, decay applyDecay: Bool) {
+            let c = secla_adamw_constants(
+                beta1: beta1, one_minus_beta1: oneMinusBeta1, beta2: beta2, one_minus_beta2: oneMinusBeta2, eps: eps,
+                neg_step_size: negStepSize, bias_correction2_sqrt: biasCorrection2Sqrt,
+                // No decay: p·1 is exact (torch); Hugging Face skips the add, as `p + 0·p` would turn an infinite p into NaN.
+                decay: applyDecay ? decay : (variant == .torch ? 1 : 0))
+            let o = range.lowerBound, n = range.count
             switch variant {
-            case .torch: torch(range, decayFactor: applyDecay ? decay : 1)  // p·1 is exact: the no-decay group
-            case .huggingFace: huggingFace(range, applyDecay: applyDecay)
-            }
-        }
-
-        /// Swift on Linux compiles `squareRoot()` to a guarded libm call (errno), which stops the loop vectorizer.
-        /// So each block of up to `blockSize` elements takes three passes while it sits in L1: the moments
-        /// (vectorised), the square roots (SSE `sqrtps` in C, correctly rounded like the scalar call), the parameters
-        /// (vectorised). 1.6× faster than one fused scalar
-        /// loop in release; the arithmetic is the same.
-        private static let blockSize = 512
-
-        private func torch(_ range: Range<Int>, decayFactor: Float) {
-            let eps = eps, negStepSize = negStepSize, biasCorrection2Sqrt = biasCorrection2Sqrt
-            blocks(range) { p, m, root, count in
-                for i in 0..<count {
-                    // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-                    let denom = root[i] / biasCorrection2Sqrt + eps
-                    p[i] = p[i] * decayFactor + negStepSize * m[i] / denom  // param.mul_(…); param.addcdiv_(…)
-                }
-            }
-        }
-
-        private func huggingFace(_ range: Range<Int>, applyDecay: Bool) {
-            let eps = eps, negStepSize = negStepSize, coefficient = decay
-            blocks(range) { p, m, root, count in
-                for i in 0..<count {
-                    let updated = p[i] + negStepSize * m[i] / (root[i] + eps)  // p.data.addcdiv_(exp_avg, denom, …)
-                    p[i] = applyDecay ? updated + coefficient * updated : updated  // p.data.add_(p.data, alpha=-lr*wd)
-                }
-            }
-        }
-
-        /// Updates m and v over `range` block by block and hands each block's p, m, √v and length to `finish`.
-        @inline(__always)
-        private func blocks(_ range: Range<Int>,
-                            _ finish: (_ p: UnsafeMutablePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                                       _ root: UnsafeMutablePointer<Float>, _ count: Int) -> Void) {
-            let beta1 = beta1, oneMinusBeta1 = oneMinusBeta1, beta2 = beta2, oneMinusBeta2 = oneMinusBeta2
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: Kernel.blockSize) { buffer in
-                let root = buffer.baseAddress!
-                var start = range.lowerBound
-                while start < range.upperBound {
-                    let count = min(Kernel.blockSize, range.upperBound - start)
-                    let p = self.p.base + start, g = self.g.base + start
-                    let m = self.m.base + start, v = self.v.base + start
-                    for i in 0..<count {
-                        let gi = g[i]
-                        m[i] = m[i] * beta1 + oneMinusBeta1 * gi  // exp_avg.mul_(beta1).add_(grad, alpha=1-beta1)
-                        v[i] = v[i] * beta2 + oneMinusBeta2 * gi * gi  // exp_avg_sq.mul_(beta2).addcmul_(g, g, …)
-                    }
-                    secla_sqrt_f32(v, root, count)
-                    finish(p, m, root, count)
-                    start += count
-                }
+            case .torch: secla_adamw_torch(p.base + o, g.base + o, m.base + o, v.base + o, n, c)
+            case .huggingFace: secla_adamw_hf(p.base + o, g.base + o, m.base + o, v.base + o, n, c)
             }
         }
     }

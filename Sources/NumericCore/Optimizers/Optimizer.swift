@@ -1,7 +1,6 @@
 // What the optimisers share: the protocol a training loop drives, the store's parameter groups as flat ranges, and
 // the split of one update over threads.
 
-import Dispatch
 
 /// An optimiser over every parameter of a `ParameterStore`, stepped with an externally scheduled learning rate.
 ///
@@ -51,7 +50,7 @@ func forEachPiece(of runs: [DecayRun], total: Int, threads: Int, _ body: @Sendab
         for run in runs { body(run.range, run.decay) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
+    WorkSplitter.shared.run(parts: parts) { part in
         let lower = total * part / parts, upper = total * (part + 1) / parts
         for run in runs {
             let start = max(run.range.lowerBound, lower), end = min(run.range.upperBound, upper)
