@@ -4,9 +4,9 @@ import PackageDescription
 // Layers, bottom to top:
 //   COpenBLAS    system library (Debian libopenblas-dev): cblas_sgemm and OpenBLAS introspection
 //   CAllocator   one glibc allocator setting (mallopt) that Swift's Glibc module does not expose
-//   CKernels     a vectorised square root for AdamW (Swift's `squareRoot()` does not vectorise on Linux)
+//   CKernels     element loops Swift on Linux leaves scalar (AdamW's update, ReLU), and a spin-wait hint
 //   NumericCore  tensors, reverse-mode gradients, optimisers, schedules, random numbers, file formats; knows nothing about faces
-//   FaceNaming   the face-naming library: SECLA projection heads (more lands with the data, loss and training issues)
+//   FaceNaming   the face-naming library: data, encoders, SECLA model, loss, training, SECLA-B, inference, metrics, baselines, benchmarks
 //   secla        the command-line tool (thin shell over FaceNaming)
 //   secla-bench  benchmarks that print figures; never run as tests
 

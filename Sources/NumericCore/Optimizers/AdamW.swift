@@ -69,8 +69,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
 
     /// - Parameters:
     ///   - eps, weightDecay: nil takes the variant's default (`Variant.defaultEps`, `Variant.defaultWeightDecay`).
-    ///   - threads: 2 made a step on 1.07M parameters 1.5–1.8× faster (release, 2-core machine, both cores idle);
-    ///     stores under 64K elements always run on one thread.
+    ///   - threads: nil (default) follows `BLAS.threads`; 2 made a step on 1.07M parameters 1.5–1.8× faster
+    ///     (release, 2-core machine, both cores idle); stores under 64K elements always run on one thread.
     public init(store: ParameterStore, variant: Variant = .torch, betas: (Double, Double) = (0.9, 0.999),
                 eps: Double? = nil, weightDecay: Double? = nil, correctBias: Bool = true, threads: Int? = nil) {
         let eps = eps ?? variant.defaultEps
