@@ -1,6 +1,7 @@
 // Matrix products and OpenBLAS introspection. Every matrix product in the project goes through `sgemm` here.
 
 import COpenBLAS
+import Foundation
 import Synchronization
 
 struct SendablePointer: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
@@ -56,7 +57,9 @@ public enum BLAS {
     /// 2-core build machine OpenBLAS's own threads made SECLA training at batch 20 slower than one thread; the split
     /// made it 1.7× faster.
     private static let startupThreads: Int = {
-        let n = Int(openblas_get_num_threads())
+        // OpenBLAS caps its default at the cores, but not an explicit OPENBLAS_NUM_THREADS; spinning helpers beyond
+        // the cores would only take turns.
+        let n = min(Int(openblas_get_num_threads()), ProcessInfo.processInfo.activeProcessorCount)
         openblas_set_num_threads(1)
         return max(1, n)
     }()
