@@ -52,7 +52,7 @@ let package = Package(
         // MARK: - Tests
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FaceNamingTests", dependencies: ["FaceNaming", "NumericCore", "TestSupport"]),
+        .testTarget(name: "FaceNamingTests", dependencies: ["FaceNaming", "NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
