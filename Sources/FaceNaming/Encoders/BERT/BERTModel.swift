@@ -21,7 +21,8 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
     public let path: String
 
     struct Layer {
-        let query, key, value: (w: Tensor, b: Tensor)  // w (D, D), b (D)
+        /// Query, key and value stacked: one product gives all three. w (3D, D), b (3D).
+        let qkv: (w: Tensor, b: Tensor)
         let attentionOut: (w: Tensor, b: Tensor)  // (D, D), (D)
         let attentionNorm: (g: Tensor, b: Tensor)  // (D), (D)
         let intermediate: (w: Tensor, b: Tensor)  // (I, D), (I)
@@ -69,9 +70,14 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
         embeddingNorm = try norm("embeddings.LayerNorm")
         layers = try (0..<config.numHiddenLayers).map { i in
             let p = "encoder.layer.\(i)."
-            return Layer(query: try dense(p + "attention.self.query", out: D, in: D),
-                         key: try dense(p + "attention.self.key", out: D, in: D),
-                         value: try dense(p + "attention.self.value", out: D, in: D),
+            let parts = [try dense(p + "attention.self.query", out: D, in: D), try dense(p + "attention.self.key", out: D, in: D),
+                         try dense(p + "attention.self.value", out: D, in: D)]
+            let w = Tensor(uninitialized: [3 * D, D]), b = Tensor(uninitialized: [3 * D])
+            for (n, part) in parts.enumerated() {
+                (w.pointer + n * D * D).update(from: part.w.pointer, count: D * D)
+                (b.pointer + n * D).update(from: part.b.pointer, count: D)
+            }
+            return Layer(qkv: (w, b),
                          attentionOut: try dense(p + "attention.output.dense", out: D, in: D),
                          attentionNorm: try norm(p + "attention.output.LayerNorm"),
                          intermediate: try dense(p + "intermediate.dense", out: I, in: D),
@@ -110,43 +116,50 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
                 t += 1
             }
         }
-        Self.layerNorm(x, rows: T, width: D, norm: embeddingNorm, eps: eps)
+        Self.layerNorm(x, rows: 0..<T, width: D, norm: embeddingNorm, eps: eps)
         var states = [firstKeptLayer <= 0 ? x.copy() : Tensor(zeros: [0, D])]
 
-        let q = Tensor(uninitialized: [T, D]), k = Tensor(uninitialized: [T, D]), v = Tensor(uninitialized: [T, D])  // (T, D)
+        let qkv = Tensor(uninitialized: [T, 3 * D])  // (T, 3D): Q | K | V
         let context = Tensor(uninitialized: [T, D])  // (T, D)
+        let projected = Tensor(uninitialized: [T, D])  // (T, D)
         let inner = Tensor(uninitialized: [T, I])  // (T, I)
-        let maxL = sequences.map(\.count).max() ?? 0
         let H = config.numAttentionHeads, E = config.headSize
         let scale = 1 / Float(E).squareRoot()
-        let scores = Tensor(uninitialized: [max(1, maxL * maxL)])  // (L, L) per sequence and head
+        // Attention is split over the threads by whole sequences, balanced by token count; each part has its own
+        // (L, L) scores buffer and runs its small products single-threaded.
+        let parts = T >= 64 && sequences.count > 1 ? max(1, min(BLAS.threads, sequences.count)) : 1
+        var bounds = [0]
+        for part in 1..<parts { bounds.append(starts.firstIndex { $0 >= T * part / parts } ?? sequences.count) }
+        bounds.append(sequences.count)
+        let maxL = sequences.map(\.count).max() ?? 0
+        let scores = Tensor(uninitialized: [parts, max(1, maxL * maxL)])  // (parts, L·L)
+        let lengths = sequences.map(\.count)
 
         for (l, layer) in layers.enumerated() {
-            Self.linear(x, rows: T, inputs: D, layer.query, outputs: D, into: q)
-            Self.linear(x, rows: T, inputs: D, layer.key, outputs: D, into: k)
-            Self.linear(x, rows: T, inputs: D, layer.value, outputs: D, into: v)
-            // Attention per sequence and head: heads are column blocks of Q, K, V (leading dimension D).
-            for (s, ids) in sequences.enumerated() {
-                let L = ids.count, r0 = starts[s] * D
-                for h in 0..<H {
-                    let S = scores.pointer  // (L, L)
-                    BLAS.sgemm(transA: false, transB: true, m: L, n: L, k: E, alpha: scale, a: q.pointer + r0 + h * E, lda: D,
-                               b: k.pointer + r0 + h * E, ldb: D, beta: 0, c: S, ldc: L)
-                    Self.softmaxRows(S, rows: L, width: L)
-                    BLAS.sgemm(transA: false, transB: false, m: L, n: E, k: L, a: S, lda: L,
-                               b: v.pointer + r0 + h * E, ldb: D, beta: 0, c: context.pointer + r0 + h * E, ldc: D)
+            Self.linear(x, rows: T, inputs: D, layer.qkv, outputs: 3 * D, into: qkv)
+            // Heads are column blocks of Q, K, V (leading dimension 3D).
+            WorkSplitter.shared.run(parts: parts) { part in
+                let S = scores.pointer + part * max(1, maxL * maxL)  // (L, L)
+                for s in bounds[part]..<bounds[part + 1] {
+                    let L = lengths[s], row0 = starts[s]
+                    let Q = qkv.pointer + row0 * 3 * D, K = Q + D, V = Q + 2 * D
+                    for h in 0..<H {
+                        BLAS.sgemm(transA: false, transB: true, m: L, n: L, k: E, alpha: scale, a: Q + h * E, lda: 3 * D,
+                                   b: K + h * E, ldb: 3 * D, beta: 0, c: S, ldc: L, threads: 1)
+                        Self.softmaxRows(S, rows: L, width: L)
+                        BLAS.sgemm(transA: false, transB: false, m: L, n: E, k: L, a: S, lda: L,
+                                   b: V + h * E, ldb: 3 * D, beta: 0, c: context.pointer + row0 * D + h * E, ldc: D, threads: 1)
+                    }
                 }
             }
             // a = LayerNorm(x + context·Woᵀ + bo), written into x.
-            Self.linear(context, rows: T, inputs: D, layer.attentionOut, outputs: D, into: q)
-            Self.addInPlace(x, q, count: T * D)
-            Self.layerNorm(x, rows: T, width: D, norm: layer.attentionNorm, eps: eps)
+            Self.linear(context, rows: T, inputs: D, layer.attentionOut, outputs: D, into: projected)
+            Self.addLayerNorm(x, projected, rows: T, width: D, norm: layer.attentionNorm, eps: eps)
             // x' = LayerNorm(a + gelu(a·W1ᵀ + b1)·W2ᵀ + b2).
             Self.linear(x, rows: T, inputs: D, layer.intermediate, outputs: I, into: inner)
             Self.gelu(inner, count: T * I)
-            Self.linear(inner, rows: T, inputs: I, layer.output, outputs: D, into: q)
-            Self.addInPlace(x, q, count: T * D)
-            Self.layerNorm(x, rows: T, width: D, norm: layer.outputNorm, eps: eps)
+            Self.linear(inner, rows: T, inputs: I, layer.output, outputs: D, into: projected)
+            Self.addLayerNorm(x, projected, rows: T, width: D, norm: layer.outputNorm, eps: eps)
             states.append(l + 1 >= firstKeptLayer ? x.copy() : Tensor(zeros: [0, D]))
         }
         return states
@@ -162,15 +175,21 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
                    b: dense.w.pointer, ldb: inputs, beta: 1, c: out.pointer, ldc: outputs)
     }
 
-    static func addInPlace(_ x: Tensor, _ y: Tensor, count: Int) {
-        let a = x.pointer, b = y.pointer
-        for i in 0..<count { a[i] += b[i] }
+    /// x = LayerNorm(x + y) row by row, split over the threads by rows.
+    static func addLayerNorm(_ x: Tensor, _ y: Tensor, rows: Int, width: Int, norm: (g: Tensor, b: Tensor), eps: Float) {
+        let parts = rows >= 64 ? BLAS.threads : 1
+        WorkSplitter.shared.run(parts: parts) { part in
+            let lo = rows * part / parts, hi = rows * (part + 1) / parts
+            let a = x.pointer + lo * width, b = y.pointer + lo * width
+            for i in 0..<((hi - lo) * width) { a[i] += b[i] }
+            layerNorm(x, rows: lo..<hi, width: width, norm: norm, eps: eps)
+        }
     }
 
     /// Row-wise LayerNorm: (x − mean) / √(var + eps) · g + b, biased variance, two passes with Double sums.
-    static func layerNorm(_ x: Tensor, rows: Int, width: Int, norm: (g: Tensor, b: Tensor), eps: Float) {
+    static func layerNorm(_ x: Tensor, rows: Range<Int>, width: Int, norm: (g: Tensor, b: Tensor), eps: Float) {
         let g = norm.g.pointer, b = norm.b.pointer
-        for r in 0..<rows {
+        for r in rows {
             let row = x.pointer + r * width
             var sum = 0.0
             for j in 0..<width { sum += Double(row[j]) }
@@ -198,19 +217,14 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
 
     /// Exact GELU, z·½·(1 + erf(z/√2)) (PyTorch `nn.GELU()` default, HF "gelu"), split over the BLAS threads.
     static func gelu(_ x: Tensor, count: Int) {
-        let p = SendablePointer(x.pointer)
         let parts = count >= 1 << 14 ? BLAS.threads : 1
         let invSqrt2 = Float(0.5).squareRoot()
         let body = { (part: Int) in
             let lo = count * part / parts, hi = count * (part + 1) / parts
-            for i in lo..<hi { let z = p.base[i]; p.base[i] = z * 0.5 * (1 + Foundation.erf(z * invSqrt2)) }
+            let p = x.pointer
+            for i in lo..<hi { let z = p[i]; p[i] = z * 0.5 * (1 + Foundation.erf(z * invSqrt2)) }
         }
         if parts > 1 { WorkSplitter.shared.run(parts: parts, body) } else { body(0) }
     }
 }
 
-/// A float pointer handed to the worker threads of `WorkSplitter` (each writes its own disjoint range).
-struct SendablePointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-    init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
-}
