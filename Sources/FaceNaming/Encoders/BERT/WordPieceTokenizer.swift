@@ -107,7 +107,7 @@ public struct WordPieceTokenizer: Sendable {
         }
         var out = [String]()
         for word in String(cleaned).split(separator: " ", omittingEmptySubsequences: true) {
-            let folded = String(word).lowercased().decomposedStringWithCanonicalMapping
+            let folded = pythonLowercased(word).decomposedStringWithCanonicalMapping
             var current = String.UnicodeScalarView()
             for s in folded.unicodeScalars {
                 if s.properties.generalCategory == .nonspacingMark { continue }
@@ -121,6 +121,30 @@ public struct WordPieceTokenizer: Sendable {
             if !current.isEmpty { out.append(String(current)) }
         }
         return out
+    }
+
+    /// Python's `str.lower()`: the full lower-case mapping of each scalar, and a capital sigma that ends a word
+    /// becomes final sigma "ς" (Swift's `lowercased()` always gives "σ").
+    static func pythonLowercased(_ word: Substring) -> String {
+        let scalars = Array(word.unicodeScalars)
+        func casedNeighbour(from start: Int, step: Int) -> Bool {
+            var i = start
+            while i >= 0 && i < scalars.count {
+                let p = scalars[i].properties
+                if !p.isCaseIgnorable { return p.isCased }
+                i += step
+            }
+            return false
+        }
+        var out = String.UnicodeScalarView()
+        for (i, s) in scalars.enumerated() {
+            if s.value == 0x3A3 && casedNeighbour(from: i - 1, step: -1) && !casedNeighbour(from: i + 1, step: 1) {
+                out.append("\u{3C2}")
+            } else {
+                out.append(contentsOf: s.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return String(out)
     }
 
     /// The text cut around literal special tokens, which HF never lower-cases or splits.
