@@ -1,8 +1,10 @@
 // Name encoders: turn caption-name strings into the name features the projection heads consume.
 //
-// The official code encodes names with BERT (768-d). Two stand-ins live here: `PrecomputedNameEncoder` looks names up
-// in features computed elsewhere (names.json + names.npy), and `HashedNameEncoder` needs no model file at all, so the
-// whole pipeline runs and is testable without downloading anything.
+// The official code encodes names with BERT (768-d). `MiniLMNameEncoder` (BERT/) runs a BERT-family model natively
+// (all-MiniLM-L6-v2, 384-d, with SECLA's or sentence-transformers' pooling). Two stand-ins live here:
+// `PrecomputedNameEncoder` looks names up in features computed elsewhere (names.json + names.npy), and
+// `HashedNameEncoder` needs no model file at all, so the whole pipeline runs and is testable without downloading
+// anything.
 
 import Foundation
 import NumericCore
