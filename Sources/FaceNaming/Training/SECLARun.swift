@@ -17,6 +17,11 @@ public enum NameEncoderChoice: String, Codable, CaseIterable, Sendable {
     case builtin
     /// The corpus's own names.json + names.npy.
     case precomputed
+    /// all-MiniLM-L6-v2 run natively (`MiniLMNameEncoder`, 384-d), pooled as SECLA pools BERT (§3.2.1: the last four
+    /// layers summed, averaged over the word pieces). Needs the model files (`bash scripts/setup.sh`).
+    case minilm
+    /// all-MiniLM-L6-v2 pooled as sentence-transformers does (mean over the tokens, L2-normalised).
+    case minilmMean = "minilm-mean"
 
     public func make(for corpus: Corpus) throws -> any NameEncoder {
         switch self {
@@ -27,6 +32,8 @@ public enum NameEncoderChoice: String, Codable, CaseIterable, Sendable {
                                 hint: "add names.json + names.npy to the corpus folder, or use --name-encoder builtin")
             }
             return PrecomputedNameEncoder(features: features, source: corpus.source)
+        case .minilm: return try MiniLMNameEncoder(pooling: .seclaLastFour)
+        case .minilmMean: return try MiniLMNameEncoder(pooling: .meanNormalized)
         }
     }
 

@@ -26,7 +26,7 @@ struct Align: ParsableCommand {
     @Option(help: ArgumentHelp("Write the labels here (JSON).", valueName: "file.json"))
     var out: String?
 
-    @Option(help: "Name features: builtin or precomputed (default: what the model was trained with).")
+    @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: what the model was trained with).")
     var nameEncoder: NameEncoderChoice?
 
     @OptionGroup var inference: InferenceArguments

@@ -99,7 +99,7 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: "Image–caption pairs per batch (20).")
     var batchSize: Int?
 
-    @Option(help: "Name features: builtin or precomputed (default: precomputed when the corpus has them).")
+    @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them).")
     var nameEncoder: NameEncoderChoice?
 
     func validate() throws {

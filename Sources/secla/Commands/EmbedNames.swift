@@ -22,7 +22,7 @@ struct EmbedNames: ParsableCommand {
     @Option(help: ArgumentHelp("Folder to write names.json and names.npy into (created if needed).", valueName: "dir"))
     var out: String
 
-    @Option(help: "Encoder: builtin (hashed n-grams, 768-d).")
+    @Option(help: "Encoder: builtin (hashed n-grams, 768-d), minilm (all-MiniLM-L6-v2, 384-d, SECLA pooling) or minilm-mean (sentence-transformers pooling).")
     var nameEncoder: NameEncoderChoice = .builtin
 
     func run() throws {
