@@ -59,9 +59,7 @@ struct DataBenchmark: ParsableCommand {
                             generate: generate, write: write, load: load,
                             samplesFileMiB: mib(NativeFormat.samplesFile), facesFileMiB: mib(NativeFormat.facesFile))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try jsonText(report, pretty: true))
         } else {
             print(report.machine.line)
             print("celebto-like at scale \(scale): \(samples) samples, \(faces) faces, d = \(dim)")

@@ -84,9 +84,7 @@ struct NamesBenchmark: ParsableCommand {
         }
         let report = Report(machine: MachineFacts.current(), encoder: identifier, names: list.count, meanTokens: meanTokens, results: results)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try jsonText(report, pretty: true))
         } else {
             print(report.machine.line)
             print(String(format: "%@, %d generated names, %.1f tokens per name ([CLS] and [SEP] included)", identifier, list.count, meanTokens))
