@@ -4,16 +4,14 @@ import COpenBLAS
 import Foundation
 import Synchronization
 
-struct SendablePointer: @unchecked Sendable { let base: UnsafeMutablePointer<Float> }
-
 public enum BLAS {
     /// Row-major `C[m×n] = alpha · op(A) · op(B) + beta · C`, where op(A) is m×k and op(B) is k×n.
     /// `lda`/`ldb` follow the stored shapes (A is [m, k], or [k, m] when `transA`), as in CBLAS.
     ///
     /// Products of at least `splitMinimumFlops` are cut into `threads` (default `BLAS.threads`) blocks of C's
     /// columns (or rows, when C is taller than wide), one single-threaded OpenBLAS call per block on its own thread.
-    /// Every element of C is still computed by one kernel over the whole inner dimension, so the result is the same
-    /// bit for bit for any thread count (tested).
+    /// Every element of C is still computed over the whole inner dimension, but OpenBLAS picks its kernel by shape, so
+    /// a block may round differently in the last bit from the whole; a fixed thread count repeats bit for bit (tested).
     @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -24,29 +22,24 @@ public enum BLAS {
             else if beta != 1 { for r in 0..<m { for j in 0..<n { c[r * ldc + j] *= beta } } }
             return
         }
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         let parts = threads ?? Self.threads
-        if parts > 1 && 2 * m * n * k >= splitMinimumFlops {
-            let A = SendablePointer(base: UnsafeMutablePointer(mutating: a)), B = SendablePointer(base: UnsafeMutablePointer(mutating: b))
-            let C = SendablePointer(base: c)
-            if n >= m {  // cut C's columns: op(B)'s columns go with them
-                WorkSplitter.shared.run(parts: parts) { part in
-                    let lo = n * part / parts, hi = n * (part + 1) / parts
-                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                Int32(m), Int32(hi - lo), Int32(k), alpha, A.base, Int32(lda),
-                                B.base + (transB ? lo * ldb : lo), Int32(ldb), beta, C.base + lo, Int32(ldc))
-                }
-            } else {  // cut C's rows: op(A)'s rows go with them
-                WorkSplitter.shared.run(parts: parts) { part in
-                    let lo = m * part / parts, hi = m * (part + 1) / parts
-                    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                Int32(hi - lo), Int32(n), Int32(k), alpha, A.base + (transA ? lo : lo * lda), Int32(lda),
-                                B.base, Int32(ldb), beta, C.base + lo * ldc, Int32(ldc))
-                }
-            }
+        guard parts > 1 && 2 * m * n * k >= splitMinimumFlops else {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        // Cut C's columns (op(B)'s go with them) or, when C is taller than wide, its rows (op(A)'s go with them).
+        let byColumns = n >= m
+        WorkSplitter.shared.run(parts: parts) { part in
+            let total = byColumns ? n : m, lo = total * part / parts, hi = total * (part + 1) / parts
+            if byColumns {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda),
+                            b + (transB ? lo * ldb : lo), Int32(ldb), beta, c + lo, Int32(ldc))
+            } else {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, a + (transA ? lo : lo * lda),
+                            Int32(lda), b, Int32(ldb), beta, c + lo * ldc, Int32(ldc))
+            }
+        }
     }
 
     /// Products below this many FLOPs (about 10 µs of work) run whole on the calling thread.

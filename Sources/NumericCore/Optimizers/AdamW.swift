@@ -114,8 +114,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
             decay = -lr * weightDecay
         }
         let kernel = Kernel(
-            variant: variant, p: OptimizerPointer(store.values.base), g: OptimizerPointer(store.grads.base),
-            m: OptimizerPointer(m.pointer), v: OptimizerPointer(v.pointer), beta1: Float(beta1),
+            variant: variant, p: store.values.base, g: store.grads.base,
+            m: m.pointer, v: v.pointer, beta1: Float(beta1),
             oneMinusBeta1: Float(1 - beta1), beta2: Float(beta2), oneMinusBeta2: Float(1 - beta2), eps: Float(eps),
             negStepSize: Float(-stepSize), biasCorrection2Sqrt: Float(biasCorrection2Sqrt), decay: Float(decay))
         // transformers skips the decay when weight_decay is 0; `p + 0·p` would turn an infinite p into NaN.
@@ -162,9 +162,9 @@ public final class AdamW: Optimizer, @unchecked Sendable {
     /// The constants of one step (already Float) and the buffers; the element loop is C (CKernels.c), which
     /// vectorises the square root and division that Swift on Linux leaves scalar, with the same operations in the
     /// same order as the formulas above.
-    private struct Kernel: Sendable {
+    private struct Kernel {
         let variant: Variant
-        let p, g, m, v: OptimizerPointer
+        let p, g, m, v: UnsafeMutablePointer<Float>
         let beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, negStepSize, biasCorrection2Sqrt: Float
         /// `.torch`: the factor 1 − lr·wd; `.huggingFace`: the coefficient −lr·wd.
         let decay: Float
@@ -177,8 +177,8 @@ public final class AdamW: Optimizer, @unchecked Sendable {
                 decay: applyDecay ? decay : (variant == .torch ? 1 : 0))
             let o = range.lowerBound, n = range.count
             switch variant {
-            case .torch: secla_adamw_torch(p.base + o, g.base + o, m.base + o, v.base + o, n, c)
-            case .huggingFace: secla_adamw_hf(p.base + o, g.base + o, m.base + o, v.base + o, n, c)
+            case .torch: secla_adamw_torch(p + o, g + o, m + o, v + o, n, c)
+            case .huggingFace: secla_adamw_hf(p + o, g + o, m + o, v + o, n, c)
             }
         }
     }

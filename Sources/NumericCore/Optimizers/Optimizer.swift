@@ -42,7 +42,7 @@ extension ParameterStore {
 /// Calls `body(range, decay)` for pieces of `runs` covering every element once. With `threads > 1` and enough
 /// elements, the flat index space is cut into `threads` equal contiguous parts run concurrently; the update of an
 /// element never depends on another element, so the result is the same bit for bit whatever the split.
-func forEachPiece(of runs: [DecayRun], total: Int, threads: Int, _ body: @Sendable (Range<Int>, Bool) -> Void) {
+func forEachPiece(of runs: [DecayRun], total: Int, threads: Int, _ body: (Range<Int>, Bool) -> Void) {
     // Below this a thread hand-off costs more than it saves (an AdamW update is ~2 ns per element).
     let minimumPerThread = 1 << 15
     let parts = max(1, min(threads, total / minimumPerThread))
@@ -57,13 +57,6 @@ func forEachPiece(of runs: [DecayRun], total: Int, threads: Int, _ body: @Sendab
             if start < end { body(start..<end, run.decay) }
         }
     }
-}
-
-/// Float pointers handed to the update loops running under `concurrentPerform` (Swift 6 requires Sendable captures).
-/// Each thread writes a disjoint index range.
-struct OptimizerPointer: @unchecked Sendable {
-    let base: UnsafeMutablePointer<Float>
-    init(_ base: UnsafeMutablePointer<Float>) { self.base = base }
 }
 
 /// Copies `source` into `destination` after checking the element count; shared by the optimisers' `restore`.

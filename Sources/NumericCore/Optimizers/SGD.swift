@@ -50,8 +50,8 @@ public final class SGD: Optimizer, @unchecked Sendable {
     public func step(lr: Double) {
         precondition(lr.isFinite && lr >= 0, "SGD.step: learning rate must be finite and ≥ 0, got \(lr)")
         let kernel = Kernel(
-            p: OptimizerPointer(store.values.base), g: OptimizerPointer(store.grads.base),
-            buffer: OptimizerPointer(momentumBuffer.pointer), weightDecay: Float(weightDecay),
+            p: store.values.base, g: store.grads.base,
+            buffer: momentumBuffer.pointer, weightDecay: Float(weightDecay),
             momentum: Float(momentum), oneMinusDampening: Float(1 - dampening), negLR: Float(-lr),
             mode: momentum == 0 ? .plain : stepCount == 0 ? .firstMomentum : .momentum, nesterov: nesterov)
         let decays = weightDecay != 0
@@ -85,9 +85,9 @@ public final class SGD: Optimizer, @unchecked Sendable {
 
     // MARK: - The element loop
 
-    private struct Kernel: Sendable {
+    private struct Kernel {
         enum Mode: Sendable { case plain, firstMomentum, momentum }
-        let p, g, buffer: OptimizerPointer
+        let p, g, buffer: UnsafeMutablePointer<Float>
         let weightDecay, momentum, oneMinusDampening, negLR: Float
         let mode: Mode
         let nesterov: Bool
@@ -104,7 +104,7 @@ public final class SGD: Optimizer, @unchecked Sendable {
 
         @inline(__always)
         private func loop(_ range: Range<Int>, decay: Bool, nesterov: Bool) {
-            let p = p.base, g = g.base, b = buffer.base
+            let p = p, g = g, b = buffer
             let weightDecay = weightDecay, momentum = momentum, oneMinusDampening = oneMinusDampening, negLR = negLR
             switch mode {
             case .plain:
