@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, bottom to top:
 //   COpenBLAS    system library (Debian libopenblas-dev): cblas_sgemm and OpenBLAS introspection
 //   CAllocator   one glibc allocator setting (mallopt) that Swift's Glibc module does not expose
-//   CKernels     element loops Swift on Linux leaves scalar (AdamW's update, ReLU), and a spin-wait hint
+//   CKernels     element loops Swift on Linux leaves scalar (AdamW update, ReLU, erf GELU), and a spin-wait hint
 //   NumericCore  tensors, reverse-mode gradients, optimisers, schedules, random numbers, file formats; knows nothing about faces
 //   FaceNaming   the face-naming library: data, encoders, SECLA model, loss, training, SECLA-B, inference, metrics, baselines, benchmarks
 //   secla        the command-line tool (thin shell over FaceNaming)

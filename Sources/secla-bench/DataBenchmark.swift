@@ -53,7 +53,7 @@ struct DataBenchmark: ParsableCommand {
         loaded = nil
         func mib(_ file: String) -> Double {
             let size = (try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(file))[.size] as? Int) ?? 0
-            return Double(size ?? 0) / 1_048_576
+            return Double(size) / 1_048_576
         }
         let report = Report(machine: MachineFacts.current(), scale: scale, samples: samples, faces: faces,
                             generate: generate, write: write, load: load,

@@ -1,8 +1,9 @@
 #ifndef SECLA_CKERNELS_H
 #define SECLA_CKERNELS_H
-// Element loops that Swift on Linux does not vectorise (its `squareRoot()` is a guarded libm call), and a spin hint.
+// Element loops that Swift on Linux does not vectorise (its `squareRoot()` is a guarded libm call, its `erf` a scalar
+// libm call), and a spin hint.
 // Every kernel performs the same IEEE single-precision operations in the same order in every lane and on every path
-// (AVX, SSE, scalar; no fused multiply-add), so results are identical bit for bit whichever path a CPU takes.
+// (AVX2/AVX, SSE, scalar; no fused multiply-add), so results are identical bit for bit whichever path a CPU takes.
 
 /// The constants of one AdamW step, already rounded to float (see AdamW.swift for the formulas).
 typedef struct {
@@ -26,6 +27,12 @@ void secla_relu_forward(const float *x, float *y, long n);
 
 /// dx[i] (+)= y[i] > 0 ? dy[i] : 0, where y is the ReLU output; `accumulate` adds instead of storing.
 void secla_relu_backward(const float *y, const float *dy, float *dx, long n, int accumulate);
+
+/// In place, x[i] ← gelu(x[i]) = x·½·(1 + erf(x/√2)) with a single-precision erf (absolute error ≤ 1.5e-7).
+void secla_gelu(float *x, long n);
+
+/// The same function without vector instructions, for tests that compare the paths bit for bit.
+void secla_gelu_scalar(float *x, long n);
 
 /// A spin-wait hint (x86 `pause`) for a thread polling a flag.
 static inline void secla_cpu_relax(void) {

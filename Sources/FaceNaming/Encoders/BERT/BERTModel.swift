@@ -136,12 +136,15 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
         let lengths = sequences.map(\.count)
 
         for (l, layer) in layers.enumerated() {
-            Self.linear(x, rows: T, inputs: D, layer.qkv, outputs: 3 * D, into: qkv)
+            // Each bias is added in a pass that already touches the rows (attention, GELU, LayerNorm), not in a
+            // separate serial fill before the product.
+            Self.product(x, rows: T, inputs: D, layer.qkv.w, outputs: 3 * D, into: qkv)
             // Heads are column blocks of Q, K, V (leading dimension 3D).
             WorkSplitter.shared.run(parts: parts) { part in
                 let S = scores.pointer + part * max(1, maxL * maxL)  // (L, L)
                 for s in bounds[part]..<bounds[part + 1] {
                     let L = lengths[s], row0 = starts[s]
+                    Self.addBias(qkv, rows: row0..<(row0 + L), width: 3 * D, layer.qkv.b)
                     let Q = qkv.pointer + row0 * 3 * D, K = Q + D, V = Q + 2 * D
                     for h in 0..<H {
                         BLAS.sgemm(transA: false, transB: true, m: L, n: L, k: E, alpha: scale, a: Q + h * E, lda: 3 * D,
@@ -153,13 +156,13 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
                 }
             }
             // a = LayerNorm(x + context·Woᵀ + bo), written into x.
-            Self.linear(context, rows: T, inputs: D, layer.attentionOut, outputs: D, into: projected)
-            Self.addLayerNorm(x, projected, rows: T, width: D, norm: layer.attentionNorm, eps: eps)
+            Self.product(context, rows: T, inputs: D, layer.attentionOut.w, outputs: D, into: projected)
+            Self.addLayerNorm(x, projected, layer.attentionOut.b, rows: T, width: D, norm: layer.attentionNorm, eps: eps)
             // x' = LayerNorm(a + gelu(a·W1ᵀ + b1)·W2ᵀ + b2).
-            Self.linear(x, rows: T, inputs: D, layer.intermediate, outputs: I, into: inner)
-            Self.gelu(inner, count: T * I)
-            Self.linear(inner, rows: T, inputs: I, layer.output, outputs: D, into: projected)
-            Self.addLayerNorm(x, projected, rows: T, width: D, norm: layer.outputNorm, eps: eps)
+            Self.product(x, rows: T, inputs: D, layer.intermediate.w, outputs: I, into: inner)
+            Self.biasGELU(inner, rows: T, width: I, layer.intermediate.b)
+            Self.product(inner, rows: T, inputs: I, layer.output.w, outputs: D, into: projected)
+            Self.addLayerNorm(x, projected, layer.output.b, rows: T, width: D, norm: layer.outputNorm, eps: eps)
             states.append(l + 1 >= firstKeptLayer ? x.copy() : Tensor(zeros: [0, D]))
         }
         return states
@@ -167,21 +170,42 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
 
     // MARK: Kernels
 
-    /// out (rows, outputs) = x (rows, inputs) · Wᵀ + b, as PyTorch's Linear: one product over all rows.
-    static func linear(_ x: Tensor, rows: Int, inputs: Int, _ dense: (w: Tensor, b: Tensor), outputs: Int, into out: Tensor) {
-        let b = dense.b.pointer
-        for r in 0..<rows { (out.pointer + r * outputs).update(from: b, count: outputs) }
+    /// out (rows, outputs) = x (rows, inputs) · Wᵀ, one product over all rows; the caller adds Linear's bias.
+    static func product(_ x: Tensor, rows: Int, inputs: Int, _ w: Tensor, outputs: Int, into out: Tensor) {
         BLAS.sgemm(transA: false, transB: true, m: rows, n: outputs, k: inputs, a: x.pointer, lda: inputs,
-                   b: dense.w.pointer, ldb: inputs, beta: 1, c: out.pointer, ldc: outputs)
+                   b: w.pointer, ldb: inputs, beta: 0, c: out.pointer, ldc: outputs)
     }
 
-    /// x = LayerNorm(x + y) row by row, split over the threads by rows.
-    static func addLayerNorm(_ x: Tensor, _ y: Tensor, rows: Int, width: Int, norm: (g: Tensor, b: Tensor), eps: Float) {
-        let parts = rows >= 64 ? BLAS.threads : 1
+    /// x[r] += b for r in rows.  x: (·, width), b: (width)
+    static func addBias(_ x: Tensor, rows: Range<Int>, width: Int, _ b: Tensor) {
+        let bias = b.pointer
+        for r in rows {
+            let row = x.pointer + r * width
+            for j in 0..<width { row[j] += bias[j] }
+        }
+    }
+
+    /// x = gelu(x + b) row by row (the intermediate Linear's bias, then exact-erf GELU), split over the threads.
+    static func biasGELU(_ x: Tensor, rows: Int, width: Int, _ b: Tensor) {
+        let parts = rows >= 16 ? BLAS.threads : 1
         WorkSplitter.shared.run(parts: parts) { part in
             let lo = rows * part / parts, hi = rows * (part + 1) / parts
-            let a = x.pointer + lo * width, b = y.pointer + lo * width
-            for i in 0..<((hi - lo) * width) { a[i] += b[i] }
+            addBias(x, rows: lo..<hi, width: width, b)
+            Activations.gelu(x.pointer + lo * width, count: (hi - lo) * width, threads: 1)
+        }
+    }
+
+    /// x = LayerNorm(x + (y + b)) row by row, split over the threads by rows (b is the preceding Linear's bias).
+    static func addLayerNorm(_ x: Tensor, _ y: Tensor, _ b: Tensor, rows: Int, width: Int, norm: (g: Tensor, b: Tensor),
+                             eps: Float) {
+        let parts = rows >= 64 ? BLAS.threads : 1
+        let bias = b.pointer
+        WorkSplitter.shared.run(parts: parts) { part in
+            let lo = rows * part / parts, hi = rows * (part + 1) / parts
+            for r in lo..<hi {
+                let a = x.pointer + r * width, c = y.pointer + r * width
+                for j in 0..<width { a[j] += c[j] + bias[j] }
+            }
             layerNorm(x, rows: lo..<hi, width: width, norm: norm, eps: eps)
         }
     }
@@ -213,18 +237,6 @@ public final class BERTModel: @unchecked Sendable {  // immutable after init; th
             let inv = 1 / sum
             for j in 0..<width { row[j] *= inv }
         }
-    }
-
-    /// Exact GELU, z·½·(1 + erf(z/√2)) (PyTorch `nn.GELU()` default, HF "gelu"), split over the BLAS threads.
-    static func gelu(_ x: Tensor, count: Int) {
-        let parts = count >= 1 << 14 ? BLAS.threads : 1
-        let invSqrt2 = Float(0.5).squareRoot()
-        let body = { (part: Int) in
-            let lo = count * part / parts, hi = count * (part + 1) / parts
-            let p = x.pointer
-            for i in lo..<hi { let z = p[i]; p[i] = z * 0.5 * (1 + Foundation.erf(z * invSqrt2)) }
-        }
-        if parts > 1 { WorkSplitter.shared.run(parts: parts, body) } else { body(0) }
     }
 }
 
