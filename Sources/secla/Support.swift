@@ -59,3 +59,8 @@ func exitingOnDataError<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(1)
     }
 }
+
+/// A one-line note on stderr (stdout stays clean for tables and JSON).
+func printNote(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

@@ -102,9 +102,11 @@ import Testing
         let corpus = LFWLikeGenerator.generate(seed: 2, scale: 0.02)
         var settings = BenchSettings()
         settings.epochs = 1
+        settings.encoder = .builtin
         let rows = try BenchRunner.run(.secla, corpus: corpus, seed: 2, settings: settings)
         #expect(rows.map(\.assignment) == [.argmax, .hungarian])
-        #expect(rows.map(\.label) == ["SECLA faithful + arg-max", "SECLA faithful + Hungarian"])
+        #expect(rows.map(\.label) == ["SECLA faithful + arg-max · builtin names", "SECLA faithful + Hungarian · builtin names"])
+        #expect(rows.allSatisfy { $0.nameEncoder == "builtin" })
         for r in rows {
             let m = r.metrics
             for value in [m.precision, m.recall, m.f1, m.facesAccuracy, m.nonamePrecision, m.nonameRecall] {

@@ -37,6 +37,25 @@ enum MiniLMData {
         else { #expect(dir.hasSuffix("secla/models/all-MiniLM-L6-v2")) }
     }
 
+    @Test func defaultEncoderIsMiniLMWhenItsFilesArePresent() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("default-encoder-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var corpus = LFWLikeGenerator.generate(seed: 1, scale: 0.01)
+        #expect(NameEncoderChoice.default(for: corpus, modelDirectory: dir) == .builtin)
+        let note = NameEncoderChoice.fallbackNote(for: corpus, modelDirectory: dir)
+        #expect(note?.contains("bash scripts/setup.sh") == true && note?.contains(dir) == true)
+        for file in MiniLMNameEncoder.requiredFiles {
+            #expect(FileManager.default.createFile(atPath: (dir as NSString).appendingPathComponent(file), contents: Data()))
+        }
+        #expect(NameEncoderChoice.default(for: corpus, modelDirectory: dir) == .minilm)
+        #expect(NameEncoderChoice.fallbackNote(for: corpus, modelDirectory: dir) == nil)
+        // A corpus's own name features win over any encoder.
+        let names = corpus.candidateFeatureTexts
+        corpus.nameFeatures = NameFeatures(names: names, features: Tensor(zeros: [names.count, 4]))
+        #expect(NameEncoderChoice.default(for: corpus, modelDirectory: dir) == .precomputed)
+    }
+
     @Test func configRejectsOtherActivations() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bert-config-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -87,10 +87,12 @@ public struct BenchResult: Codable, Equatable, Sendable {
     public var blasThreads: Int
     public var samples: Int
     public var faces: Int
+    /// The name encoder a trained method used (`NameEncoderChoice` raw value); nil for the others.
+    public var nameEncoder: String?
 
     public init(method: BenchMethod, assignment: AssignmentRule?, label: String, seed: UInt64, metrics: MetricResult, epochs: Int?,
                 trainingSeconds: Double?, secondsPerEpoch: Double?, labellingSeconds: Double?, peakMiB: Double?, blasThreads: Int,
-                samples: Int, faces: Int) {
+                samples: Int, faces: Int, nameEncoder: String? = nil) {
         self.method = method
         self.assignment = assignment
         self.label = label
@@ -104,10 +106,11 @@ public struct BenchResult: Codable, Equatable, Sendable {
         self.blasThreads = blasThreads
         self.samples = samples
         self.faces = faces
+        self.nameEncoder = nameEncoder
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, assignment, label, seed, metrics, epochs, samples, faces
+        case method, assignment, label, seed, metrics, epochs, samples, faces, nameEncoder = "name_encoder"
         case trainingSeconds = "training_seconds", secondsPerEpoch = "seconds_per_epoch", labellingSeconds = "labelling_seconds"
         case peakMiB = "peak_mib", blasThreads = "blas_threads"
     }
@@ -125,11 +128,13 @@ public enum BenchRunner {
         }
         guard !settings.assignments.isEmpty else { throw ConfigError("no assignment rule to label with") }
         func row(_ rule: AssignmentRule?, _ predictions: [[String]], epochs: Int? = nil, training: Double? = nil, perEpoch: Double? = nil,
-                 labelling: Double?) -> BenchResult {
-            BenchResult(method: method, assignment: rule, label: method.displayName(rule: rule), seed: seed,
-                        metrics: OfficialMetric.evaluate(corpus.samples, predictions: predictions), epochs: epochs,
-                        trainingSeconds: training, secondsPerEpoch: perEpoch, labellingSeconds: labelling, peakMiB: nil,
-                        blasThreads: BLAS.threads, samples: corpus.samples.count, faces: corpus.faceCount)
+                 labelling: Double?, encoder: NameEncoderChoice? = nil) -> BenchResult {
+            let label = method.displayName(rule: rule) + (encoder.map { " · \($0.rawValue) names" } ?? "")
+            return BenchResult(method: method, assignment: rule, label: label, seed: seed,
+                               metrics: OfficialMetric.evaluate(corpus.samples, predictions: predictions), epochs: epochs,
+                               trainingSeconds: training, secondsPerEpoch: perEpoch, labellingSeconds: labelling, peakMiB: nil,
+                               blasThreads: BLAS.threads, samples: corpus.samples.count, faces: corpus.faceCount,
+                               nameEncoder: encoder?.rawValue)
         }
         var rows = [BenchResult]()
         switch method {
@@ -166,7 +171,7 @@ public enum BenchRunner {
             }
             let epochs = result.epochs.count
             rows.append(row(settings.assignments[0], labels.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
-                            perEpoch: result.secondsPerEpoch, labelling: result.labellingSeconds))
+                            perEpoch: result.secondsPerEpoch, labelling: result.labellingSeconds, encoder: options.encoder))
             if settings.assignments.count > 1 {
                 let features = try FeatureIndex.build(corpus, encoder: try options.encoder.make(for: corpus))
                 for rule in settings.assignments.dropFirst() {
@@ -175,7 +180,7 @@ public enum BenchRunner {
                                              options: InferenceOptions(rule: rule))
                     let seconds = Date().timeIntervalSince(start)
                     rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
-                                    perEpoch: result.secondsPerEpoch, labelling: seconds))
+                                    perEpoch: result.secondsPerEpoch, labelling: seconds, encoder: options.encoder))
                 }
             }
         }

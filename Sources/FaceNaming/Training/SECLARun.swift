@@ -37,8 +37,19 @@ public enum NameEncoderChoice: String, Codable, CaseIterable, Sendable {
         }
     }
 
-    /// Precomputed when the corpus brings name features, built-in otherwise.
-    public static func `default`(for corpus: Corpus) -> NameEncoderChoice { corpus.nameFeatures == nil ? .builtin : .precomputed }
+    /// Precomputed when the corpus brings name features; otherwise MiniLM (SECLA pooling) when its model files are
+    /// present, since it is the better encoder for SECLA and SECLA-B (README, Results); built-in otherwise.
+    public static func `default`(for corpus: Corpus, modelDirectory: String = MiniLMNameEncoder.defaultDirectory) -> NameEncoderChoice {
+        if corpus.nameFeatures != nil { return .precomputed }
+        return MiniLMNameEncoder.filesPresent(in: modelDirectory) ? .minilm : .builtin
+    }
+
+    /// The line to print when the default fell back to the built-in encoder for want of the MiniLM files; nil otherwise.
+    public static func fallbackNote(for corpus: Corpus, modelDirectory: String = MiniLMNameEncoder.defaultDirectory) -> String? {
+        guard self.default(for: corpus, modelDirectory: modelDirectory) == .builtin else { return nil }
+        return "note: name encoder builtin (hashed n-grams): the MiniLM model files are not in \(modelDirectory); "
+            + "`bash scripts/setup.sh` fetches them (MiniLM is the default when present and scores higher)"
+    }
 }
 
 public struct RunOptions: Sendable {

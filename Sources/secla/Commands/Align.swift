@@ -38,6 +38,7 @@ struct Align: ParsableCommand {
         Memory.reuseFreedBuffers()
         let corpus = try exitingOnDataError { try source.load() }
         let (heads, trainedWith) = try exitingOnDataError { try TrainedModel.load(model) }
+        if nameEncoder == nil, trainedWith == nil, let note = NameEncoderChoice.fallbackNote(for: corpus) { printNote(note) }
         let encoder = try exitingOnDataError { try (nameEncoder ?? trainedWith ?? .default(for: corpus)).make(for: corpus) }
         let features = try exitingOnDataError { try FeatureIndex.build(corpus, encoder: encoder) }
         guard features.faceDim == heads.config.faceDim, features.nameDim == heads.config.nameDim else {

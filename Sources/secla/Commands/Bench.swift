@@ -99,7 +99,7 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: "Image–caption pairs per batch (20).")
     var batchSize: Int?
 
-    @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them).")
+    @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them, else minilm when its model files are present, else builtin).")
     var nameEncoder: NameEncoderChoice?
 
     func validate() throws {
@@ -202,6 +202,10 @@ struct Bench: ParsableCommand {
             print("secla bench: \(methods.count) method(s) × \(seeds.count) seed(s) on \(source.description)")
             print("\(machine.cpu); OpenBLAS \(machine.blasCore); \(jobs) process(es) at a time"
                   + (threadSetting.map { ", OPENBLAS_NUM_THREADS=\($0)" } ?? ""))
+        }
+        if settings.encoder == nil, !MiniLMNameEncoder.filesPresent() {
+            printNote("note: trained methods use the built-in name encoder unless the corpus brings names.npy: the MiniLM "
+                      + "model files are not in \(MiniLMNameEncoder.defaultDirectory) (`bash scripts/setup.sh` fetches them)")
         }
         var jobList = [BenchChildPool.Job]()
         for seed in seeds {

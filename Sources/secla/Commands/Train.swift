@@ -114,7 +114,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialisation and shuffling (684331).")
     var seed: UInt64?
 
-    @Option(help: "Name features: builtin (hashed n-grams), precomputed (the corpus's names.json/.npy), minilm (all-MiniLM-L6-v2, SECLA pooling) or minilm-mean (its sentence-transformers pooling). Default: precomputed when present, else builtin.")
+    @Option(help: "Name features: builtin (hashed n-grams), precomputed (the corpus's names.json/.npy), minilm (all-MiniLM-L6-v2, SECLA pooling) or minilm-mean (its sentence-transformers pooling). Default: precomputed when present, else minilm when its model files are present (bash scripts/setup.sh), else builtin.")
     var nameEncoder: NameEncoderChoice?
 
     @Option(name: .customLong("protocol"), help: "transductive (train and label the same pairs, as the paper) or inductive (label held-out pairs).")
@@ -190,6 +190,7 @@ struct Train: ParsableCommand {
         options.splitSeed = splitSeed
         options.inference = inference.options
         options.encoder = nameEncoder ?? .default(for: corpus)
+        if nameEncoder == nil, let note = NameEncoderChoice.fallbackNote(for: corpus) { printNote(note) }
         options.outFolder = out
         options.checkpointEvery = checkpointEvery ?? (out != nil ? options.config.epochs : nil)
         options.resume = resume
