@@ -1,0 +1,170 @@
+// Pair features of layout: what a news photograph and its caption say about which face a name belongs to, without
+// any face label (docs/layout-features.md lists and motivates every feature).
+//
+// A face is described by its place in its own image (size rank, size relative to the largest face, left-to-right
+// rank, how many faces), a candidate by its place in its own caption (mention rank, how many real names, NONAME or
+// not, a position cue such as "(L)" or "right" next to the name). The feature vector of a (face, candidate) pair is a
+// fixed function of the two descriptions, so it is defined for a face and a name from different pairs too: the
+// contrastive loss compares every caption with every image of a batch.
+
+import Foundation
+
+/// Where a face sits in its image.
+public struct FaceLayout: Equatable, Sendable {
+    /// 0 = the largest face of the image (box area; ties by face order).
+    public var sizeRank: Int
+    /// Box area over the image's largest box area, in (0, 1]; 1 without boxes.
+    public var relativeSize: Double
+    /// 0 = the leftmost face (box centre; ties by face order).
+    public var xRank: Int
+    public var faceCount: Int
+    /// False when the face has no box: size and position features are then zero.
+    public var hasBox: Bool
+
+    public init(sizeRank: Int, relativeSize: Double, xRank: Int, faceCount: Int, hasBox: Bool) {
+        self.sizeRank = sizeRank; self.relativeSize = relativeSize; self.xRank = xRank; self.faceCount = faceCount; self.hasBox = hasBox
+    }
+}
+
+/// A caption's words that place a named person in the picture.
+public enum PositionCue: String, Codable, Sendable {
+    case left, right, centre
+}
+
+/// Where a candidate sits in its caption.
+public struct NameLayout: Equatable, Sendable {
+    /// 0 = mentioned first among the caption's real names; nil for NONAME.
+    public var mentionRank: Int?
+    /// Distinct real names of the caption.
+    public var nameCount: Int
+    public var isNoName: Bool
+    public var cue: PositionCue?
+
+    public init(mentionRank: Int?, nameCount: Int, isNoName: Bool, cue: PositionCue? = nil) {
+        self.mentionRank = mentionRank; self.nameCount = nameCount; self.isNoName = isNoName; self.cue = cue
+    }
+}
+
+public enum LayoutFeatures {
+    /// The features, in vector order (docs/layout-features.md).
+    public static let names = [
+        "real", "rank match", "largest & first", "rank distance", "relative size", "relative size & first",
+        "size rank", "mention rank", "cue matches position", "cue contradicts position", "x rank = mention rank",
+        "one face & one name", "noname", "noname × relative size", "noname × size rank beyond names", "noname × more faces than names",
+    ]
+    public static var count: Int { names.count }
+
+    /// The layout of every face of `sample`, in face order.
+    public static func faces(of sample: Sample) -> [FaceLayout] {
+        let faces = sample.faces, n = faces.count
+        let boxes = faces.map(\.box)
+        guard n > 0 else { return [] }
+        let hasBoxes = boxes.allSatisfy { $0 != nil }
+        let areas = boxes.map { $0?.area ?? 0 }
+        let largest = areas.max() ?? 0
+        let bySize = faces.indices.sorted { areas[$0] != areas[$1] ? areas[$0] > areas[$1] : $0 < $1 }
+        let centres = boxes.map { $0.map { ($0.x1 + $0.x2) / 2 } ?? 0 }
+        let byX = faces.indices.sorted { centres[$0] != centres[$1] ? centres[$0] < centres[$1] : $0 < $1 }
+        var sizeRank = [Int](repeating: 0, count: n), xRank = [Int](repeating: 0, count: n)
+        for (r, f) in bySize.enumerated() { sizeRank[f] = r }
+        for (r, f) in byX.enumerated() { xRank[f] = r }
+        return faces.indices.map { f in
+            hasBoxes
+                ? FaceLayout(sizeRank: sizeRank[f], relativeSize: largest > 0 ? areas[f] / largest : 1, xRank: xRank[f],
+                             faceCount: n, hasBox: true)
+                : FaceLayout(sizeRank: f, relativeSize: 1, xRank: f, faceCount: n, hasBox: false)
+        }
+    }
+
+    /// The layout of every candidate of `sample`, in candidate order. Mention ranks come from the candidates'
+    /// `mention` when every real name has one, otherwise from caption order; repeated texts share their rank.
+    public static func names(of sample: Sample) -> [NameLayout] {
+        var realTexts = [String](), seen = Set<String>()
+        for c in sample.names where !c.isNoName && seen.insert(c.text).inserted { realTexts.append(c.text) }
+        var rank = [String: Int]()
+        let reals = sample.names.filter { !$0.isNoName }
+        if !reals.isEmpty, reals.allSatisfy({ $0.mention != nil }) {
+            let order = realTexts.sorted { a, b in
+                let ma = reals.first { $0.text == a }!.mention!, mb = reals.first { $0.text == b }!.mention!
+                return ma != mb ? ma < mb : realTexts.firstIndex(of: a)! < realTexts.firstIndex(of: b)!
+            }
+            for (r, t) in order.enumerated() { rank[t] = r }
+        } else {
+            for (r, t) in realTexts.enumerated() { rank[t] = r }
+        }
+        return sample.names.map { c in
+            c.isNoName
+                ? NameLayout(mentionRank: nil, nameCount: realTexts.count, isNoName: true)
+                : NameLayout(mentionRank: rank[c.text], nameCount: realTexts.count, isNoName: false,
+                             cue: sample.caption.flatMap { cue(for: c.text, in: $0) })
+        }
+    }
+
+    /// The position cue next to `name` in `caption`: "(L)", "(R)", "(C)", "left", "right", "centre", "center" or
+    /// "middle" within the few words after the name's first mention (or its last word's), before the next comma-free
+    /// clause ends. "Bush (L) meets Blair", "Blair, right, and Bush". Nil when there is none.
+    public static func cue(for name: String, in caption: String) -> PositionCue? {
+        let lower = caption.lowercased()
+        var range = lower.range(of: name.lowercased())
+        if range == nil, let last = name.split(separator: " ").last, last.count >= 3 { range = lower.range(of: last.lowercased()) }
+        guard let found = range else { return nil }
+        let after = lower[found.upperBound...].prefix(24)
+        // Stop at the next sentence or the next parenthesis that is not a cue.
+        let words = after.split(whereSeparator: { !$0.isLetter && $0 != "(" && $0 != ")" }).prefix(3)
+        for raw in words {
+            let w = raw.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+            switch w {
+            case "l", "left": if raw.hasPrefix("(") || w == "left" { return .left }
+            case "r", "right": if raw.hasPrefix("(") || w == "right" { return .right }
+            case "c", "centre", "center", "middle": if raw.hasPrefix("(") || w.count > 1 { return .centre }
+            default: break
+            }
+            if raw.hasPrefix("(") { return nil }  // another parenthesis, e.g. "(AP)"
+        }
+        return nil
+    }
+
+    /// The feature vector of (face, candidate) into `out[0..<count]`. NONAME pairs use only the NONAME features;
+    /// real-name pairs only the others.
+    public static func pair(_ f: FaceLayout, _ n: NameLayout, into out: UnsafeMutablePointer<Float>) {
+        for k in 0..<count { out[k] = 0 }
+        let faces = Double(f.faceCount)
+        if n.isNoName {
+            out[12] = 1
+            if f.hasBox {
+                out[13] = Float(f.relativeSize)
+                out[14] = f.sizeRank >= n.nameCount ? 1 : 0
+            }
+            out[15] = f.faceCount > n.nameCount ? 1 : 0
+            return
+        }
+        let m = n.mentionRank ?? 0
+        out[0] = 1
+        out[1] = f.sizeRank == m ? 1 : 0
+        out[2] = f.sizeRank == 0 && m == 0 ? 1 : 0
+        out[3] = Float(Double(abs(f.sizeRank - m)) / max(1, max(faces, Double(n.nameCount)) - 1))
+        if f.hasBox {
+            out[4] = Float(f.relativeSize)
+            out[5] = m == 0 ? Float(f.relativeSize) : 0
+        }
+        out[6] = Float(Double(f.sizeRank) / max(1, faces - 1))
+        out[7] = Float(Double(m) / max(1, Double(n.nameCount) - 1))
+        if let cue = n.cue, f.hasBox, f.faceCount > 1 {
+            let position: PositionCue = f.xRank == 0 ? .left : f.xRank == f.faceCount - 1 ? .right : .centre
+            if cue == position { out[8] = 1 } else { out[9] = 1 }
+        }
+        out[10] = f.xRank == m && f.hasBox ? 1 : 0
+        out[11] = f.faceCount == 1 && n.nameCount == 1 ? 1 : 0
+    }
+
+    /// [face][candidate][feature] of one sample, flattened: (faces · candidates, count).
+    public static func matrix(faces: [FaceLayout], names: [NameLayout]) -> [Float] {
+        var out = [Float](repeating: 0, count: faces.count * names.count * count)
+        out.withUnsafeMutableBufferPointer { p in
+            for (i, f) in faces.enumerated() {
+                for (j, n) in names.enumerated() { pair(f, n, into: p.baseAddress! + (i * names.count + j) * count) }
+            }
+        }
+        return out
+    }
+}
