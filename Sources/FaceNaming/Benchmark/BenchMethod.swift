@@ -20,12 +20,19 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case seclaB = "secla-b"
     /// SECLA-B on the clean preset.
     case seclaBClean = "secla-b-clean"
+    /// SECLA faithful with the learned layout term, s = g_F·g_N + h(layout) (beyond the paper).
+    case seclaLayout = "secla-layout"
+    /// SECLA-B faithful with the learned layout term.
+    case seclaBLayout = "secla-b-layout"
 
     /// What `secla bench` runs without `--methods`: everything but the slowest variant (SECLA-B clean).
     public static let defaultSet: [BenchMethod] = [.allNoName, .random, .heuristic, .berg, .secla, .seclaClean, .seclaB]
 
     /// Whether the method trains a model that is then labelled with each assignment rule.
-    public var isTrained: Bool { [.secla, .seclaClean, .seclaB, .seclaBClean].contains(self) }
+    public var isTrained: Bool { [.secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout].contains(self) }
+
+    /// Whether the trained model has the layout term.
+    public var usesLayout: Bool { self == .seclaLayout || self == .seclaBLayout }
 
     public var displayName: String {
         switch self {
@@ -37,6 +44,8 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"
         case .seclaBClean: return "SECLA-B clean"
+        case .seclaLayout: return "SECLA faithful + layout"
+        case .seclaBLayout: return "SECLA-B faithful + layout"
         }
     }
 

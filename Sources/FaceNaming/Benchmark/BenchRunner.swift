@@ -149,10 +149,11 @@ public enum BenchRunner {
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
-        case .secla, .seclaClean, .seclaB, .seclaBClean:
+        case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean
             var config = clean ? TrainingConfig.clean : TrainingConfig.faithful
             config.seed = seed
+            if method.usesLayout { config.heads.layoutFeatures = LayoutFeatures.count }
             if let epochs = settings.epochs { config.epochs = epochs }
             if let batchSize = settings.batchSize { config.batchSize = batchSize }
             try config.validate()
@@ -160,7 +161,7 @@ public enum BenchRunner {
             options.inference = InferenceOptions(rule: settings.assignments[0])
             options.encoder = settings.encoder ?? .default(for: corpus)
             let result: RunResult, labels: [[FaceLabel]], heads: ProjectionHeads
-            if method == .secla || method == .seclaClean {
+            if method == .secla || method == .seclaClean || method == .seclaLayout {
                 (result, labels, _, heads) = try SECLARun.run(corpus: corpus, options: options)
             } else {
                 var b = SECLABConfig.defaults(config, celebTo: EasySubset.rule(for: corpus) == .celebTo)

@@ -1,6 +1,7 @@
 // Labelling faces with a trained model (secla-method.md §8).
 //
-// Every face is scored against its own caption's candidates, s(f, n) = g_F(f) · g_N(n). Decision rules:
+// Every face is scored against its own caption's candidates, s(f, n) = g_F(f) · g_N(n) (+ h(layout(f, n)) for a model
+// with the layout term). Decision rules:
 // - argmax (official): each face independently takes its highest-scoring candidate, NONAME included (first on ties);
 // - hungarian: one-to-one within an image: each real name goes to at most one face, NONAME to any number, maximising
 //   the image's total score (`Assignment.assignNames`).
@@ -73,7 +74,30 @@ public enum Aligner {
             }
             first = last
         }
+        if heads.hasLayout { addLayoutScores(&result, heads: heads, features: features, samples: samples) }
         return result
+    }
+
+    /// Adds h(layout(f, n)) to every sample's [face][candidate] scores; one pass of h over all pairs.
+    static func addLayoutScores(_ scores: inout [[[Float]]], heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) {
+        let k = LayoutFeatures.count
+        let pairs = samples.reduce(0) { $0 + features.faceLayouts[$1].count * features.nameLayouts[$1].count }
+        guard pairs > 0 else { return }
+        let x = Tensor(zeros: [pairs, k])  // (pairs, k)
+        var cell = 0
+        for s in samples {
+            for f in features.faceLayouts[s] {
+                for n in features.nameLayouts[s] { LayoutFeatures.pair(f, n, into: x.pointer + cell * k); cell += 1 }
+            }
+        }
+        let g = Graph()
+        let h = g.value(heads.layoutScores(g, g.constant(x)))  // (pairs, 1)
+        cell = 0
+        for i in samples.indices {
+            for f in scores[i].indices {
+                for c in scores[i][f].indices { scores[i][f][c] += h.pointer[cell]; cell += 1 }
+            }
+        }
     }
 
     /// [face][name]: ⟨u_f, v_n⟩ for the rows `faces` of u (R, P) and `names` of v (R', P).

@@ -13,17 +13,21 @@ import NumericCore
 
 public enum PairScores {
     /// S^{N→F}: (B, B), row i = caption i against every image j.
+    /// `layout` (ΣN, ΣF), when given, is added to every face–name product (the layout term h).
     public static func nameToFace(_ g: Graph, faces u: Var, names v: Var, faceSets: SetLayout, nameSets: SetLayout,
-                                  scale: [Float]) -> Var {
-        let products = g.matmul(v, u, transB: true)  // (ΣN, ΣF)
+                                  scale: [Float], layout: Var? = nil) -> Var {
+        let dots = g.matmul(v, u, transB: true)  // (ΣN, ΣF)
+        let products = layout.map { g.add(dots, $0) } ?? dots
         let best = g.segmentMax(products, columns: faceSets)  // (ΣN, B)
         return g.segmentSum(best, rows: nameSets, scale: scale)  // (B, B)
     }
 
     /// S^{F→N}: (B, B), row i = image i against every caption j.
+    /// `layout` (ΣF, ΣN), when given, is added to every face–name product.
     public static func faceToName(_ g: Graph, faces u: Var, names v: Var, faceSets: SetLayout, nameSets: SetLayout,
-                                  scale: [Float]) -> Var {
-        let products = g.matmul(u, v, transB: true)  // (ΣF, ΣN)
+                                  scale: [Float], layout: Var? = nil) -> Var {
+        let dots = g.matmul(u, v, transB: true)  // (ΣF, ΣN)
+        let products = layout.map { g.add(dots, $0) } ?? dots
         let best = g.segmentMax(products, columns: nameSets)  // (ΣF, B)
         return g.segmentSum(best, rows: faceSets, scale: scale)  // (B, B)
     }

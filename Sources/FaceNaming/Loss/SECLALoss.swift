@@ -104,9 +104,13 @@ public struct PackedBatch {
     public var faceRowOfSlot: [Int]?
     /// Row of `names` for each name slot (ΣN); nil when slot i is row i.
     public var nameRowOfSlot: [Int]?
+    /// Layout of each face slot (ΣF) and name slot (ΣN), for a model with the layout term.
+    public var faceLayouts: [FaceLayout]?
+    public var nameLayouts: [NameLayout]?
 
     public init(faces: Tensor, names: Tensor, faceSets: SetLayout, nameSets: SetLayout,
-                faceRowOfSlot: [Int]? = nil, nameRowOfSlot: [Int]? = nil) {
+                faceRowOfSlot: [Int]? = nil, nameRowOfSlot: [Int]? = nil, faceLayouts: [FaceLayout]? = nil,
+                nameLayouts: [NameLayout]? = nil) {
         precondition(faceSets.count == nameSets.count
                      && (faceRowOfSlot?.count ?? faces.shape[0]) == faceSets.total
                      && (nameRowOfSlot?.count ?? names.shape[0]) == nameSets.total
@@ -115,6 +119,28 @@ public struct PackedBatch {
                      "PackedBatch: \(faces.shape[0]) face rows for \(faceSets.total) slots, \(names.shape[0]) name rows for \(nameSets.total)")
         self.faces = faces; self.names = names; self.faceSets = faceSets; self.nameSets = nameSets
         self.faceRowOfSlot = faceRowOfSlot; self.nameRowOfSlot = nameRowOfSlot
+        precondition((faceLayouts?.count ?? faceSets.total) == faceSets.total && (nameLayouts?.count ?? nameSets.total) == nameSets.total,
+                     "PackedBatch: layouts for \(faceLayouts?.count ?? 0) faces and \(nameLayouts?.count ?? 0) names")
+        self.faceLayouts = faceLayouts; self.nameLayouts = nameLayouts
+    }
+
+    /// The layout term H for `faceSlots` × `nameSlots` padded to `faceSizes` / `nameSizes` per set (extra slots:
+    /// padding or null, no layout); nil for a model without layout. Rows are names when `namesAsRows`.
+    func layoutTerm(_ g: Graph, heads: ProjectionHeads, faceSizes: [Int], nameSizes: [Int], namesAsRows: Bool) -> Var? {
+        guard heads.hasLayout else { return nil }
+        guard let faceLayouts, let nameLayouts else {
+            preconditionFailure("PackedBatch: a model with the layout term needs the batch's layouts")
+        }
+        func padded<T>(_ items: [T], _ sets: SetLayout, _ sizes: [Int]) -> [T?] {
+            var out = [T?]()
+            for b in 0..<sets.count {
+                out += sets.range(b).map { items[$0] as T? }
+                out += [T?](repeating: nil, count: sizes[b] - sets.sizes[b])
+            }
+            return out
+        }
+        return heads.layoutMatrix(g, faces: padded(faceLayouts, faceSets, faceSizes), names: padded(nameLayouts, nameSets, nameSizes),
+                                  namesAsRows: namesAsRows)
     }
 
     public var count: Int { faceSets.count }
@@ -196,27 +222,32 @@ public struct SECLALoss: Sendable {
             let nameSetsWithNull = SetLayout(sizes: batch.nameSets.sizes.map { $0 + (config.nullOption == .both ? 1 : 0) })
             let uNull = padded(g, uAll, sets: batch.faceSets, sizes: faceSetsWithNull.sizes)
             let vNull = padded(g, vAll, sets: batch.nameSets, sizes: nameSetsWithNull.sizes)
+            let h1 = batch.layoutTerm(g, heads: heads, faceSizes: faceSetsWithNull.sizes, nameSizes: batch.nameSets.sizes, namesAsRows: true)
+            let h2 = batch.layoutTerm(g, heads: heads, faceSizes: batch.faceSets.sizes, nameSizes: nameSetsWithNull.sizes, namesAsRows: false)
             return (PairScores.nameToFace(g, faces: uNull, names: v, faceSets: faceSetsWithNull, nameSets: batch.nameSets,
-                                          scale: cleanScale(batch.nameSets)),
+                                          scale: cleanScale(batch.nameSets), layout: h1),
                     PairScores.faceToName(g, faces: u, names: vNull, faceSets: batch.faceSets, nameSets: nameSetsWithNull,
-                                          scale: cleanScale(batch.faceSets)), 1)
+                                          scale: cleanScale(batch.faceSets), layout: h2), 1)
         case .clean:
             let u = batch.embeddedFaces(g, heads: heads)  // (ΣF, P)
             let v = batch.embeddedNames(g, heads: heads)  // (ΣN, P)
+            let h = batch.layoutTerm(g, heads: heads, faceSizes: batch.faceSets.sizes, nameSizes: batch.nameSets.sizes, namesAsRows: true)
             return (PairScores.nameToFace(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
-                                          scale: cleanScale(batch.nameSets)),
+                                          scale: cleanScale(batch.nameSets), layout: h),
                     PairScores.faceToName(g, faces: u, names: v, faceSets: batch.faceSets, nameSets: batch.nameSets,
-                                          scale: cleanScale(batch.faceSets)), 1)
+                                          scale: cleanScale(batch.faceSets), layout: h.map { g.transpose($0) }), 1)
         case .faithful:
             let F = batch.faceSets.sizes.max() ?? 0, N = batch.nameSets.sizes.max() ?? 0
             precondition(F > 0 && N > 0, "SECLALoss: a faithful batch needs at least one face and one name")
             let uniformF = SetLayout.uniform(sets: B, size: F), uniformN = SetLayout.uniform(sets: B, size: N)
             let u = padded(g, batch.embeddedFaces(g, heads: heads, padding: true), sets: batch.faceSets, sizes: uniformF.sizes)  // (B·F, P)
             let v = padded(g, batch.embeddedNames(g, heads: heads, padding: true), sets: batch.nameSets, sizes: uniformN.sizes)  // (B·N, P)
+            let h = batch.layoutTerm(g, heads: heads, faceSizes: uniformF.sizes, nameSizes: uniformN.sizes, namesAsRows: true)  // (B·N, B·F)
             return (PairScores.nameToFace(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,
-                                          scale: Array(repeating: 1 / Float(N), count: B)),
+                                          scale: Array(repeating: 1 / Float(N), count: B), layout: h),
                     PairScores.faceToName(g, faces: u, names: v, faceSets: uniformF, nameSets: uniformN,
-                                          scale: Array(repeating: 1 / Float(F), count: B)), Float(F) / Float(N))
+                                          scale: Array(repeating: 1 / Float(F), count: B), layout: h.map { g.transpose($0) }),
+                    Float(F) / Float(N))
         }
     }
 

@@ -5,6 +5,9 @@
 //
 // Defaults F_in 512 (FaceNet), N_in 768 (BERT), H 512, P 128: 1,081,856 parameters. Parameter names are the official
 // model's `state_dict` keys, so official weights load by name and checkpoints read back in PyTorch.
+//
+// With layout on (beyond the paper), a third branch h: Linear(k, 16) → ReLU → Linear(16, 1) scores a (face, name)
+// pair from its layout features, and s(f, n) = g_F(f)·g_N(n) + h(layout(f, n)) (`LayoutTerm.swift`).
 
 import NumericCore
 
@@ -17,12 +20,31 @@ public struct ProjectionHeadsConfig: Codable, Equatable, Sendable {
     public var hidden: Int = 512
     /// Width of the joint embedding space.
     public var projection: Int = 128
+    /// Layout pair features of the learned layout term h (`LayoutFeatures.count`); 0 = no layout term (SECLA).
+    public var layoutFeatures: Int = 0
+    /// Hidden width of h.
+    public var layoutHidden: Int = 16
 
-    public init(faceDim: Int = 512, nameDim: Int = 768, hidden: Int = 512, projection: Int = 128) {
+    public init(faceDim: Int = 512, nameDim: Int = 768, hidden: Int = 512, projection: Int = 128, layoutFeatures: Int = 0,
+                layoutHidden: Int = 16) {
         self.faceDim = faceDim
         self.nameDim = nameDim
         self.hidden = hidden
         self.projection = projection
+        self.layoutFeatures = layoutFeatures
+        self.layoutHidden = layoutHidden
+    }
+
+    enum CodingKeys: String, CodingKey { case faceDim, nameDim, hidden, projection, layoutFeatures, layoutHidden }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        faceDim = try c.decode(Int.self, forKey: .faceDim)
+        nameDim = try c.decode(Int.self, forKey: .nameDim)
+        hidden = try c.decode(Int.self, forKey: .hidden)
+        projection = try c.decode(Int.self, forKey: .projection)
+        layoutFeatures = try c.decodeIfPresent(Int.self, forKey: .layoutFeatures) ?? 0  // models from before the layout term
+        layoutHidden = try c.decodeIfPresent(Int.self, forKey: .layoutHidden) ?? 16
     }
 }
 
@@ -44,7 +66,12 @@ public struct ProjectionHeads: Sendable {
             ParameterSpec("ner_projector.4.weight", [c.projection, c.projection]),
             ParameterSpec("ner_projector.4.bias", [c.projection]),
             ParameterSpec("ner_proj.0.weight", [c.hidden, c.nameDim]),
-        ]
+        ] + (c.layoutFeatures > 0 ? [
+            ParameterSpec("layout.0.weight", [c.layoutHidden, c.layoutFeatures]),
+            ParameterSpec("layout.0.bias", [c.layoutHidden]),
+            ParameterSpec("layout.2.weight", [1, c.layoutHidden]),
+            ParameterSpec("layout.2.bias", [1]),
+        ] : [])
     }
 
     /// New heads with PyTorch's default `nn.Linear` initialisation, layer by layer in registration order.
@@ -56,6 +83,10 @@ public struct ProjectionHeads: Sendable {
                                ("ner_projector.2.weight", "ner_projector.2.bias"),
                                ("ner_projector.4.weight", "ner_projector.4.bias"), ("ner_proj.0.weight", nil)] as [(String, String?)] {
             parameters.initialiseLinear(weight: weight, bias: bias, rng: &rng)
+        }
+        if config.layoutFeatures > 0 {  // after the official layers, so their initial values do not depend on h
+            parameters.initialiseLinear(weight: "layout.0.weight", bias: "layout.0.bias", rng: &rng)
+            parameters.initialiseLinear(weight: "layout.2.weight", bias: "layout.2.bias", rng: &rng)
         }
     }
 

@@ -16,6 +16,9 @@ public struct FeatureIndex: Sendable {
     public let faceRows: [[Int]]
     /// Per sample: rows of `names`, in candidate order.
     public let nameRows: [[Int]]
+    /// Per sample: the layout of each face and each candidate (`LayoutFeatures`), for models with the layout term.
+    public let faceLayouts: [[FaceLayout]]
+    public let nameLayouts: [[NameLayout]]
 
     public var faceDim: Int { faces.shape[1] }
     public var nameDim: Int { names.shape[1] }
@@ -46,22 +49,26 @@ public struct FeatureIndex: Sendable {
             nameRows.append(sample.names.map { rowOf[$0.featureText]! })  // every text is in the table by construction
         }
         let names = try encoder.encode(texts)
-        return FeatureIndex(faces: faces, names: names, nameTexts: texts, faceRows: faceRows, nameRows: nameRows)
+        return FeatureIndex(faces: faces, names: names, nameTexts: texts, faceRows: faceRows, nameRows: nameRows,
+                            faceLayouts: corpus.samples.map(LayoutFeatures.faces(of:)),
+                            nameLayouts: corpus.samples.map(LayoutFeatures.names(of:)))
     }
 
     /// The packed features of `samples` (indices into the corpus).
     public func batch(_ samples: [Int]) -> PackedBatch {
         pack(faceRows: samples.flatMap { faceRows[$0] }, nameRows: samples.flatMap { nameRows[$0] },
              faceSets: SetLayout(sizes: samples.map { faceRows[$0].count }),
-             nameSets: SetLayout(sizes: samples.map { nameRows[$0].count }))
+             nameSets: SetLayout(sizes: samples.map { nameRows[$0].count }),
+             faceLayouts: samples.flatMap { faceLayouts[$0] }, nameLayouts: samples.flatMap { nameLayouts[$0] })
     }
 
     /// A batch whose slots read the given rows of `faces` / `names`; each distinct row is gathered once.
-    public func pack(faceRows: [Int], nameRows: [Int], faceSets: SetLayout, nameSets: SetLayout) -> PackedBatch {
+    public func pack(faceRows: [Int], nameRows: [Int], faceSets: SetLayout, nameSets: SetLayout,
+                     faceLayouts: [FaceLayout]? = nil, nameLayouts: [NameLayout]? = nil) -> PackedBatch {
         let (faceDistinct, faceSlots) = Self.distinct(faceRows), (nameDistinct, nameSlots) = Self.distinct(nameRows)
         return PackedBatch(faces: Self.gather(faces, faceDistinct), names: Self.gather(names, nameDistinct),
                            faceSets: faceSets, nameSets: nameSets,
-                           faceRowOfSlot: faceSlots, nameRowOfSlot: nameSlots)
+                           faceRowOfSlot: faceSlots, nameRowOfSlot: nameSlots, faceLayouts: faceLayouts, nameLayouts: nameLayouts)
     }
 
     /// The distinct values of `rows` in order of first appearance, and each element's position among them

@@ -171,7 +171,9 @@ public final class SECLABTrainer {
     func currentScores(_ batch: [Int], packed: PackedBatch) -> [[[Float]]] {
         let g = Graph()
         let u = g.value(packed.embeddedFaces(g, heads: stage2.heads)), v = g.value(packed.embeddedNames(g, heads: stage2.heads))
-        return batch.indices.map { b in Aligner.dotScores(u, faces: packed.faceSets.range(b), v, names: Array(packed.nameSets.range(b))) }
+        var scores = batch.indices.map { b in Aligner.dotScores(u, faces: packed.faceSets.range(b), v, names: Array(packed.nameSets.range(b))) }
+        if stage2.heads.hasLayout { Aligner.addLayoutScores(&scores, heads: stage2.heads, features: features, samples: batch) }
+        return scores
     }
 
     /// Trains one stage-2 epoch; `onStep` sees every step.
@@ -192,6 +194,7 @@ public final class SECLABTrainer {
 
             // Split every sample into unmatched rest and matched part.
             var uFaces = [Int](), uNames = [Int](), uFaceSizes = [Int](), uNameSizes = [Int]()
+            var uFaceLayouts = [FaceLayout](), uNameLayouts = [NameLayout]()
             var mFaces = [Float](), pFaces = [Float](), mNames = [Float](), mSizes = [Int]()
             for (b, s) in batch.enumerated() {
                 let sample = corpus.samples[s]
@@ -200,6 +203,8 @@ public final class SECLABTrainer {
                 let restFaces = rest.faces.map { features.faceRows[s][$0] }, restNames = rest.names.map { features.nameRows[s][$0] }
                 if faithful || !restFaces.isEmpty {
                     uFaces += restFaces; uNames += restNames
+                    uFaceLayouts += rest.faces.map { features.faceLayouts[s][$0] }
+                    uNameLayouts += rest.names.map { features.nameLayouts[s][$0] }
                     uFaceSizes.append(restFaces.count); uNameSizes.append(restNames.count)
                 }
                 guard !matches.isEmpty else { continue }
@@ -221,7 +226,8 @@ public final class SECLABTrainer {
             var terms = [Var](), l1Value = 0.0
             if uFaceSizes.count >= 1, uFaceSizes.reduce(0, +) > 0 {
                 let rest = features.pack(faceRows: uFaces, nameRows: uNames,
-                                         faceSets: SetLayout(sizes: uFaceSizes), nameSets: SetLayout(sizes: uNameSizes))
+                                         faceSets: SetLayout(sizes: uFaceSizes), nameSets: SetLayout(sizes: uNameSizes),
+                                         faceLayouts: uFaceLayouts, nameLayouts: uNameLayouts)
                 let l1 = loss(g, heads: trainer.heads, batch: rest).total
                 l1Value = Double(g.value(l1).item)
                 terms.append(l1)

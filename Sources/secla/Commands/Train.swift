@@ -10,6 +10,10 @@ extension NullOption: ExpressibleByArgument {}
 extension ScheduleKind: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension NameEncoderChoice: ExpressibleByArgument {}
+
+enum LayoutSwitch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+}
 extension AssignmentRule: ExpressibleByArgument {}
 extension ReferenceFace: ExpressibleByArgument {}
 
@@ -114,6 +118,9 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of initialisation and shuffling (684331).")
     var seed: UInt64?
 
+    @Option(help: "on: add the learned layout term h to every face–name score, s = g_F·g_N + h(layout) (docs/layout-features.md; beyond the paper); off: appearance only, as SECLA.")
+    var layout: LayoutSwitch = .off
+
     @Option(help: "Name features: builtin (hashed n-grams), precomputed (the corpus's names.json/.npy), minilm (all-MiniLM-L6-v2, SECLA pooling) or minilm-mean (its sentence-transformers pooling). Default: precomputed when present, else minilm when its model files are present (bash scripts/setup.sh), else builtin.")
     var nameEncoder: NameEncoderChoice?
 
@@ -178,6 +185,7 @@ struct Train: ParsableCommand {
         if let projection { c.heads.projection = projection }
         if let hidden { c.heads.hidden = hidden }
         if let seed { c.seed = seed }
+        if layout == .on { c.heads.layoutFeatures = LayoutFeatures.count }
         return c
     }
 
