@@ -25,10 +25,18 @@ public struct InferenceOptions: Codable, Equatable, Sendable {
     public var rule: AssignmentRule = .argmax
     /// A real name must score above this to beat NONAME.
     public var noNameThreshold: Double?
+    /// Label-free NONAME cost: the threshold is this quantile of the labelled faces' best real-candidate scores (a
+    /// face whose best name is among the corpus's weakest q of best names stays unnamed). Overrides `noNameThreshold`.
+    public var noNameQuantile: Double?
+    /// Confidence = softmax(score / T) over a face's distinct candidates; nil = 1.
+    public var confidenceTemperature: Double?
 
-    public init(rule: AssignmentRule = .argmax, noNameThreshold: Double? = nil) {
+    public init(rule: AssignmentRule = .argmax, noNameThreshold: Double? = nil, noNameQuantile: Double? = nil,
+                confidenceTemperature: Double? = nil) {
         self.rule = rule
         self.noNameThreshold = noNameThreshold
+        self.noNameQuantile = noNameQuantile
+        self.confidenceTemperature = confidenceTemperature
     }
 }
 
@@ -160,8 +168,9 @@ public enum Aligner {
             }
             let runnerUp = order.filter { $0 != name }.max { best[$0]! < best[$1]! }
             let top = best.values.max() ?? 0
-            let partition = best.values.reduce(0) { $0 + exp($1 - top) }
-            let confidence = best[name].map { exp($0 - top) / partition } ?? 0
+            let invT = 1 / (options.confidenceTemperature ?? 1)
+            let partition = best.values.reduce(0) { $0 + exp(($1 - top) * invT) }
+            let confidence = best[name].map { exp(($0 - top) * invT) / partition } ?? 0
             return FaceLabel(box: face.box, name: name, score: score, runnerUp: runnerUp, runnerUpScore: runnerUp.flatMap { best[$0] },
                              confidence: confidence)
         }
@@ -171,6 +180,24 @@ public enum Aligner {
     public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
                              options: InferenceOptions = .init()) -> [[FaceLabel]] {
         let all = scores(heads: heads, features: features, samples: samples)
+        var options = options
+        if let q = options.noNameQuantile {
+            options.noNameThreshold = noNameCost(quantile: q, scores: all, samples: samples.map { corpus.samples[$0] })
+        }
         return zip(samples, all).map { label(corpus.samples[$0], scores: $1, options: options) }
+    }
+
+    /// The q-quantile of every face's best real-candidate score (faces with at least one real candidate); nil when
+    /// there are none. Needs no label: it only looks at the score distribution of the corpus being labelled.
+    public static func noNameCost(quantile q: Double, scores: [[[Float]]], samples: [Sample]) -> Double? {
+        var best = [Double]()
+        for (sample, matrix) in zip(samples, scores) {
+            let real = sample.names.indices.filter { !sample.names[$0].isNoName }
+            guard !real.isEmpty else { continue }
+            for row in matrix { best.append(real.map { Double(row[$0]) }.max()!) }
+        }
+        guard !best.isEmpty else { return nil }
+        best.sort()
+        return best[min(best.count - 1, max(0, Int((q * Double(best.count - 1)).rounded())))]
     }
 }

@@ -89,6 +89,8 @@ public struct RunResult: Codable, Sendable {
     public var bootstrap: [BootstrapEpoch]?
     /// nil when the corpus has no gold labels.
     public var metrics: MetricResult?
+    /// Accuracy by confidence bucket; nil without gold labels.
+    public var reliability: [ReliabilityBucket]?
     /// The learning-free predictors on the same evaluated samples, for context.
     public var baselines: [String: MetricResult]
     public var trainingSeconds: Double
@@ -198,6 +200,7 @@ public enum SECLARun {
             pairsPerSecond: trainingSeconds > 0 ? pairs / trainingSeconds : 0, labellingSeconds: labellingSeconds,
             blasCore: BLAS.coreName, blasThreads: BLAS.threads)
         result.method = method
+        if hasGold { result.reliability = Reliability.table(evaluatedSamples, labels: labels) }
         result.bootstrap = bootstrap
         if let out = options.outFolder {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

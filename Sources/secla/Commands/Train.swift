@@ -28,7 +28,21 @@ struct InferenceArguments: ParsableArguments {
     @Option(help: ArgumentHelp("A real name must score above this to beat NONAME (default: no threshold, as the official code).", valueName: "score"))
     var nonameThreshold: Double?
 
-    var options: InferenceOptions { InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold) }
+    @Option(help: ArgumentHelp("Label-free NONAME cost: the threshold is this quantile of the faces' best real-name scores over the corpus (overrides --noname-threshold).", valueName: "q"))
+    var nonameQuantile: Double?
+
+    @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T) over the face's candidates (1).", valueName: "T"))
+    var confidenceTemperature: Double?
+
+    func validate() throws {
+        if let q = nonameQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--noname-quantile must be in [0, 1] (got \(q))") }
+        if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
+    }
+
+    var options: InferenceOptions {
+        InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
+                         confidenceTemperature: confidenceTemperature)
+    }
 }
 
 struct Train: ParsableCommand {
@@ -263,7 +277,7 @@ struct Train: ParsableCommand {
 
     func printSummary(_ r: RunResult) {
         let c = r.config
-        print("\(r.method == "secla-b" ? "SECLA-B" : "SECLA") \(c.loss.mode.rawValue) (\(c.loss.direction.rawValue), \(c.loss.agreement.rawValue), α \(c.loss.alpha)"
+        print("\(r.method == "secla-b" ? "SECLA-B" : "SECLA") \(c.loss.mode.rawValue)\(c.heads.layoutFeatures > 0 ? " + layout" : "") (\(c.loss.direction.rawValue), \(c.loss.agreement.rawValue), α \(c.loss.alpha)"
               + (c.loss.mode == .clean ? ", τ \(c.loss.temperature)" : "") + ") on \(r.corpus)")
         print("  \(r.trainingSamples) training pairs, \(r.epochs.count) epochs × batch \(c.batchSize), AdamW(\(c.optimizer.rawValue)) lr \(c.learningRate), "
               + "\(c.schedule.rawValue) schedule; names: \(r.encoder)")
@@ -272,8 +286,13 @@ struct Train: ParsableCommand {
                          r.secondsPerEpoch, r.pairsPerSecond, r.blasCore, r.blasThreads))
         }
         print("  labelled \(r.evaluatedSamples) pairs (\(r.evaluation.rawValue), \(r.inference.rule.rawValue)"
+              + (r.inference.noNameQuantile.map { ", NONAME cost at the \($0) quantile" } ?? "")
               + (r.inference.noNameThreshold.map { ", NONAME threshold \($0)" } ?? "") + String(format: ") in %.2f s", r.labellingSeconds))
         if let m = r.metrics { printMetricTable(m, baselines: r.baselines, label: r.method == "secla-b" ? "SECLA-B" : "SECLA") }
+        if let table = r.reliability {
+            print("  per-face confidence against gold labels (real faces):")
+            print(Reliability.text(table))
+        }
         if let out { print("  written to \(out)/ (model.safetensors, run.json, alignment.json)") }
     }
 }
