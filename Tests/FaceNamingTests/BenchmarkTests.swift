@@ -66,9 +66,10 @@ import Testing
         let cells = secla.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(cells.count == BenchTable.columns.count)
         #expect(cells[1] == "0.8100 ± 0.0141")  // mean 0.81, sd √(2 · 0.01² / 1) = 0.01414
-        #expect(cells[5] == "245.0 ± 7.1")
+        let train = try #require(BenchTable.columns.firstIndex(of: "train s"))
+        #expect(cells[train] == "245.0 ± 7.1")
         let noName = try #require(lines.first { $0.hasPrefix("| All NONAME") })
-        #expect(noName.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[5] == "—")
+        #expect(noName.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[train] == "—")
         #expect(report.markdown.contains("seeds 1, 2") && report.markdown.contains("test corpus"))
         // bench.json round trip.
         let path = temporaryFolder() + "/bench.json"
@@ -117,6 +118,24 @@ import Testing
         }
         #expect(rows[0].trainingSeconds == rows[1].trainingSeconds)  // one model, two rules
         #expect(rows[0].metrics.f1 > 0 && rows[1].metrics.f1 > 0)
+    }
+
+    @Test func layoutMethodsTrainALayoutModelAndReportReliability() throws {
+        let corpus = LFWLikeGenerator.generate(seed: 3, scale: 0.02)
+        var settings = BenchSettings()
+        settings.epochs = 1
+        settings.stage1Epochs = 1
+        settings.encoder = .builtin
+        let rows = try BenchRunner.run(.seclaLayout, corpus: corpus, seed: 3, settings: settings)
+        #expect(rows.map(\.label) == ["SECLA faithful + layout + arg-max · builtin names", "SECLA faithful + layout + Hungarian · builtin names"])
+        for r in rows {
+            let table = try #require(r.reliability)
+            #expect(table.reduce(0) { $0 + $1.faces } == corpus.samples.reduce(0) { $0 + $1.faces.filter { !$0.wrong && $0.label != nil }.count })
+        }
+        let b = try BenchRunner.run(.seclaBLayout, corpus: corpus, seed: 3, settings: settings)
+        #expect(b.count == 2 && b[0].metrics.f1 > 0)
+        let aggregate = BenchTable.aggregate(rows)
+        #expect(aggregate[0].confidentShare != nil)
     }
 
     @Test func unlabelledCorpusIsAnError() throws {

@@ -89,6 +89,8 @@ public struct BenchResult: Codable, Equatable, Sendable {
     public var faces: Int
     /// The name encoder a trained method used (`NameEncoderChoice` raw value); nil for the others.
     public var nameEncoder: String?
+    /// Trained methods: the accuracy by per-face confidence bucket (`Reliability`).
+    public var reliability: [ReliabilityBucket]?
 
     public init(method: BenchMethod, assignment: AssignmentRule?, label: String, seed: UInt64, metrics: MetricResult, epochs: Int?,
                 trainingSeconds: Double?, secondsPerEpoch: Double?, labellingSeconds: Double?, peakMiB: Double?, blasThreads: Int,
@@ -110,7 +112,7 @@ public struct BenchResult: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, assignment, label, seed, metrics, epochs, samples, faces, nameEncoder = "name_encoder"
+        case method, assignment, label, seed, metrics, epochs, samples, faces, nameEncoder = "name_encoder", reliability
         case trainingSeconds = "training_seconds", secondsPerEpoch = "seconds_per_epoch", labellingSeconds = "labelling_seconds"
         case peakMiB = "peak_mib", blasThreads = "blas_threads"
     }
@@ -128,13 +130,15 @@ public enum BenchRunner {
         }
         guard !settings.assignments.isEmpty else { throw ConfigError("no assignment rule to label with") }
         func row(_ rule: AssignmentRule?, _ predictions: [[String]], epochs: Int? = nil, training: Double? = nil, perEpoch: Double? = nil,
-                 labelling: Double?, encoder: NameEncoderChoice? = nil) -> BenchResult {
+                 labelling: Double?, encoder: NameEncoderChoice? = nil, labels: [[FaceLabel]]? = nil) -> BenchResult {
             let label = method.displayName(rule: rule) + (encoder.map { " · \($0.rawValue) names" } ?? "")
-            return BenchResult(method: method, assignment: rule, label: label, seed: seed,
-                               metrics: OfficialMetric.evaluate(corpus.samples, predictions: predictions), epochs: epochs,
-                               trainingSeconds: training, secondsPerEpoch: perEpoch, labellingSeconds: labelling, peakMiB: nil,
-                               blasThreads: BLAS.threads, samples: corpus.samples.count, faces: corpus.faceCount,
-                               nameEncoder: encoder?.rawValue)
+            var result = BenchResult(method: method, assignment: rule, label: label, seed: seed,
+                                     metrics: OfficialMetric.evaluate(corpus.samples, predictions: predictions), epochs: epochs,
+                                     trainingSeconds: training, secondsPerEpoch: perEpoch, labellingSeconds: labelling, peakMiB: nil,
+                                     blasThreads: BLAS.threads, samples: corpus.samples.count, faces: corpus.faceCount,
+                                     nameEncoder: encoder?.rawValue)
+            result.reliability = labels.map { Reliability.table(corpus.samples, labels: $0) }
+            return result
         }
         var rows = [BenchResult]()
         switch method {
@@ -172,7 +176,7 @@ public enum BenchRunner {
             }
             let epochs = result.epochs.count
             rows.append(row(settings.assignments[0], labels.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
-                            perEpoch: result.secondsPerEpoch, labelling: result.labellingSeconds, encoder: options.encoder))
+                            perEpoch: result.secondsPerEpoch, labelling: result.labellingSeconds, encoder: options.encoder, labels: labels))
             if settings.assignments.count > 1 {
                 let features = try FeatureIndex.build(corpus, encoder: try options.encoder.make(for: corpus))
                 for rule in settings.assignments.dropFirst() {
@@ -181,7 +185,7 @@ public enum BenchRunner {
                                              options: InferenceOptions(rule: rule))
                     let seconds = Date().timeIntervalSince(start)
                     rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
-                                    perEpoch: result.secondsPerEpoch, labelling: seconds, encoder: options.encoder))
+                                    perEpoch: result.secondsPerEpoch, labelling: seconds, encoder: options.encoder, labels: more))
                 }
             }
         }

@@ -46,9 +46,13 @@ public struct BenchAggregate: Codable, Equatable, Sendable {
     public var secondsPerEpoch: SeedStatistic?
     public var labellingSeconds: SeedStatistic?
     public var peakMiB: SeedStatistic?
+    /// Trained methods: the share of real faces labelled with confidence ≥ 0.9, and their accuracy.
+    public var confidentShare: SeedStatistic?
+    public var confidentAccuracy: SeedStatistic?
 
     enum CodingKeys: String, CodingKey {
         case method, assignment, label, seeds, f1, precision, recall
+        case confidentShare = "confident_share", confidentAccuracy = "confident_accuracy"
         case facesAccuracy = "faces_accuracy", nonamePrecision = "noname_precision", nonameRecall = "noname_recall"
         case trainingSeconds = "training_seconds", secondsPerEpoch = "seconds_per_epoch", labellingSeconds = "labelling_seconds"
         case peakMiB = "peak_mib"
@@ -77,18 +81,21 @@ public enum BenchTable {
                                   facesAccuracy: stat(\.facesAccuracy), nonamePrecision: stat(\.nonamePrecision),
                                   nonameRecall: stat(\.nonameRecall), trainingSeconds: optional(\.trainingSeconds),
                                   secondsPerEpoch: optional(\.secondsPerEpoch), labellingSeconds: optional(\.labellingSeconds),
-                                  peakMiB: optional(\.peakMiB))
+                                  peakMiB: optional(\.peakMiB),
+                                  confidentShare: optional { $0.reliability.map { Reliability.above(0.9, in: $0).share } },
+                                  confidentAccuracy: optional { $0.reliability.flatMap { Reliability.above(0.9, in: $0).accuracy } })
         }
     }
 
-    public static let columns = ["method", "F1", "faces acc.", "NONAME P", "NONAME R", "train s", "s / epoch", "label s", "peak MiB"]
+    public static let columns = ["method", "F1", "faces acc.", "NONAME P", "NONAME R", "conf ≥ 0.9: share", "acc.", "train s",
+                                 "s / epoch", "label s", "peak MiB"]
 
     /// A Markdown table, one line per aggregate, columns padded so it also reads as plain text.
     public static func markdown(_ aggregates: [BenchAggregate]) -> String {
         func cell(_ s: SeedStatistic?, _ digits: Int) -> String { s?.formatted(digits) ?? "—" }
         let body = aggregates.map { a in
             [a.label, cell(a.f1, 4), cell(a.facesAccuracy, 4), cell(a.nonamePrecision, 4), cell(a.nonameRecall, 4),
-             cell(a.trainingSeconds, 1), cell(a.secondsPerEpoch, 2), cell(a.labellingSeconds, 3), cell(a.peakMiB, 0)]
+             cell(a.confidentShare, 3), cell(a.confidentAccuracy, 4), cell(a.trainingSeconds, 1), cell(a.secondsPerEpoch, 2), cell(a.labellingSeconds, 3), cell(a.peakMiB, 0)]
         }
         let widths = columns.indices.map { c in ([columns[c]] + body.map { $0[c] }).map(\.count).max() ?? 0 }
         func line(_ cells: [String]) -> String {
