@@ -61,8 +61,11 @@ public struct BenchSettings: Codable, Equatable, Sendable {
     public var batchSize: Int?
     /// Every trained model is labelled with each of these rules, one row per rule.
     public var assignments: [AssignmentRule] = [.argmax, .hungarian]
-    /// nil: precomputed when the corpus brings name features, built-in otherwise.
+    /// nil: `NameEncoderChoice.default(for:)`.
     public var encoder: NameEncoderChoice?
+    /// Temperature of the per-face confidence of trained methods (nil: 1); fit it on another corpus
+    /// (`secla align --fit-temperature`).
+    public var confidenceTemperature: Double?
 
     public init() {}
 }
@@ -162,7 +165,7 @@ public enum BenchRunner {
             if let batchSize = settings.batchSize { config.batchSize = batchSize }
             try config.validate()
             var options = RunOptions(config: config)
-            options.inference = InferenceOptions(rule: settings.assignments[0])
+            options.inference = InferenceOptions(rule: settings.assignments[0], confidenceTemperature: settings.confidenceTemperature)
             options.encoder = settings.encoder ?? .default(for: corpus)
             let result: RunResult, labels: [[FaceLabel]], heads: ProjectionHeads
             if method == .secla || method == .seclaClean || method == .seclaLayout {
@@ -182,7 +185,7 @@ public enum BenchRunner {
                 for rule in settings.assignments.dropFirst() {
                     let start = Date()
                     let more = Aligner.label(corpus: corpus, heads: heads, features: features, samples: Array(corpus.samples.indices),
-                                             options: InferenceOptions(rule: rule))
+                                             options: InferenceOptions(rule: rule, confidenceTemperature: settings.confidenceTemperature))
                     let seconds = Date().timeIntervalSince(start)
                     rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
                                     perEpoch: result.secondsPerEpoch, labelling: seconds, encoder: options.encoder, labels: more))

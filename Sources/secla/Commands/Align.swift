@@ -12,7 +12,11 @@ struct Align: ParsableCommand {
               {"<sample id>": {"image": "...", "faces": [{"box": [x1,y1,x2,y2], "name": "...", "score": 3.1,
                 "runner_up": "...", "runner_up_score": 1.2, "confidence": 0.83}, ...]}, ...}
             `secla evaluate --predictions` reads this file. When the corpus has gold labels the official metric is
-            printed too.
+            printed too, with the accuracy of the faces by confidence bucket.
+
+            Calibrating the confidence: --fit-temperature on a labelled corpus (another seed, not the one to be
+            scored) prints the temperature T that minimises the gold names' negative log-likelihood; pass it as
+            --confidence-temperature T when labelling other corpora with models of the same kind.
 
             Example: secla align --model runs/faithful --corpus data/lfw-structure-1 --out labels.json
             """
@@ -34,6 +38,9 @@ struct Align: ParsableCommand {
     @Flag(help: "Print the metrics as one JSON object.")
     var json = false
 
+    @Flag(help: "Fit the confidence temperature on this labelled corpus's gold labels and print it.")
+    var fitTemperature = false
+
     func run() throws {
         Memory.reuseFreedBuffers()
         let corpus = try exitingOnDataError { try source.load() }
@@ -48,14 +55,25 @@ struct Align: ParsableCommand {
         }
         let start = Date()
         let samples = Array(corpus.samples.indices)
+        if fitTemperature {
+            let scores = Aligner.scores(heads: heads, features: features, samples: samples)
+            guard let t = Calibration.fitTemperature(samples: corpus.samples, scores: scores) else {
+                throw ValidationError("--fit-temperature needs gold face labels that are among the candidates; \(corpus.source) has none")
+            }
+            print(String(format: "confidence temperature %.3f (negative log-likelihood fit on %@); use --confidence-temperature %.3f", t, corpus.source, t))
+        }
         let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: samples, options: inference.options)
         let seconds = Date().timeIntervalSince(start)
         if let out { try SECLARun.writeLabels(corpus: corpus, samples: samples, labels: labels, to: out) }
         let hasGold = corpus.samples.contains { $0.faces.contains { $0.label != nil } }
         let metrics = hasGold ? OfficialMetric.evaluate(corpus.samples, predictions: labels.map { $0.map(\.name) }) : nil
+        let reliability = hasGold ? Reliability.table(corpus.samples, labels: labels) : nil
         if json {
-            struct Report: Encodable { var faces: Int; var seconds: Double; var metrics: MetricResult?; var out: String? }
-            print(try jsonString(Report(faces: labels.reduce(0) { $0 + $1.count }, seconds: seconds, metrics: metrics, out: out)))
+            struct Report: Encodable {
+                var faces: Int; var seconds: Double; var metrics: MetricResult?; var reliability: [ReliabilityBucket]?; var out: String?
+            }
+            print(try jsonString(Report(faces: labels.reduce(0) { $0 + $1.count }, seconds: seconds, metrics: metrics,
+                                        reliability: reliability, out: out)))
             return
         }
         print(String(format: "labelled %d faces of %d images in %.2f s", labels.reduce(0) { $0 + $1.count }, samples.count, seconds)
@@ -64,6 +82,10 @@ struct Align: ParsableCommand {
             var baselines = [String: MetricResult]()
             for b in Baseline.allCases { baselines[b.rawValue] = OfficialMetric.evaluate(corpus.samples, predictions: b.predict(corpus.samples)) }
             printMetricTable(metrics, baselines: baselines)
+        }
+        if let reliability {
+            print("per-face confidence against gold labels (real faces):")
+            print(Reliability.text(reliability))
         }
     }
 }

@@ -102,7 +102,11 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them, else minilm when its model files are present, else builtin).")
     var nameEncoder: NameEncoderChoice?
 
+    @Option(help: ArgumentHelp("Temperature T of trained methods' per-face confidence, softmax(score / T) (1); fit it on another corpus with `secla align --fit-temperature`.", valueName: "T"))
+    var confidenceTemperature: Double?
+
     func validate() throws {
+        if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
         if let stage1Epochs, stage1Epochs < 1 { throw ValidationError("--stage1-epochs must be ≥ 1 (got \(stage1Epochs))") }
         if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be ≥ 2 (got \(batchSize))") }
@@ -116,6 +120,7 @@ struct BenchTrainingArguments: ParsableArguments {
         s.stage1Epochs = stage1Epochs
         s.batchSize = batchSize
         s.encoder = nameEncoder
+        s.confidenceTemperature = confidenceTemperature
         return s
     }
 
@@ -125,6 +130,7 @@ struct BenchTrainingArguments: ParsableArguments {
         if let stage1Epochs { args += ["--stage1-epochs", "\(stage1Epochs)"] }
         if let batchSize { args += ["--batch-size", "\(batchSize)"] }
         if let nameEncoder { args += ["--name-encoder", nameEncoder.rawValue] }
+        if let confidenceTemperature { args += ["--confidence-temperature", "\(confidenceTemperature)"] }
         return args
     }
 }
