@@ -25,7 +25,7 @@ struct BaselineCommand: ParsableCommand {
             Prints the official augmented-LFW metric (slot-level precision, recall, F1; secla-method.md §9.1), the
             faces-only accuracy, NONAME precision and recall and the CelebTo accuracy for each predictor: the
             reference points a trained model must beat.
-            --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it
+            --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it (BergBaseline.LayoutPrior)
             (default weights: the tuned BergBaseline.withLayout preset).
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
                      secla baseline --method berg --layout both --corpus data/lfw-like
@@ -44,6 +44,9 @@ struct BaselineCommand: ParsableCommand {
     @Option(help: "Layout prior: bonus, in cosine units, for a name whose mention rank equals the face's size rank (default: the tuned preset).")
     var layoutRankBonus: Double?
 
+    @Option(help: "Layout prior: penalty per step between a name's mention rank and the face's size rank (default: the tuned preset).")
+    var layoutDistancePenalty: Double?
+
     @Option(help: "Layout prior: bonus for NONAME on a face whose size rank is at least the caption's number of names (default: the tuned preset).")
     var layoutNonameBonus: Double?
 
@@ -60,7 +63,7 @@ struct BaselineCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        for w in [layoutRankBonus, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
+        for w in [layoutRankBonus, layoutDistancePenalty, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
             throw ValidationError("layout bonuses must be finite numbers, got \(w)")
         }
         if layoutFirstRound == .both { throw ValidationError("--layout-first-round is on or off") }
@@ -78,6 +81,7 @@ struct BaselineCommand: ParsableCommand {
             }
             var prior = BergBaseline.LayoutPrior.tuned
             if let w = layoutRankBonus { prior.rankBonus = w }
+            if let w = layoutDistancePenalty { prior.rankDistancePenalty = w }
             if let w = layoutNonameBonus { prior.noNameBonus = w }
             if let first = layoutFirstRound { prior.inFirstRound = first == .on }
             let variants: [(String, BergBaseline.LayoutPrior?)] = switch layout {
