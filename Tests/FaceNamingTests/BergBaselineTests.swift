@@ -113,9 +113,9 @@ import Testing
         return Corpus(samples: samples, faceFeatures: Tensor(shape: [4, 2], data: [1, 0, 1, 0, 1, 0, 1, 0]), source: "ambiguous")
     }
 
-    static func prior(rank: Double, noName: Double = 0) -> BergBaseline {
+    static func prior(rank: Double = 0, distance: Double = 0, noName: Double = 0) -> BergBaseline {
         var b = BergBaseline()
-        b.layout = .init(rankBonus: rank, noNameBonus: noName)
+        b.layout = .init(rankBonus: rank, rankDistancePenalty: distance, noNameBonus: noName)
         return b
     }
 
@@ -126,11 +126,33 @@ import Testing
         #expect(plain == ["Ann", "Bob"])
         // ... with it the largest face takes the first-mentioned name, the second largest the second.
         #expect(try Self.prior(rank: 0.05).predict(corpus).predictions[0] == ["Bob", "Ann"])
+        #expect(try Self.prior(distance: 0.05).predict(corpus).predictions[0] == ["Bob", "Ann"])
         #expect(try BergBaseline.withLayout.predict(corpus).predictions[0] == ["Bob", "Ann"])
         // Mention order, not caption order, decides: mention Bob first and the large face takes Bob.
         var swapped = corpus
         swapped.samples[0].names = [CandidateName("Ann", mention: 1), CandidateName("Bob", mention: 0), CandidateName(noName)]
         #expect(try Self.prior(rank: 0.05).predict(swapped).predictions[0] == ["Ann", "Bob"])
+        #expect(try BergBaseline.withLayout.predict(swapped).predictions[0] == ["Ann", "Bob"])
+    }
+
+    @Test func layoutBonusesFollowTheFormula() {
+        // Faces listed small, medium, large, smaller still (size ranks 2, 1, 0, 3); caption mentions Bob first.
+        let boxes = [Box(x1: 0, y1: 0, x2: 20, y2: 20), Box(x1: 30, y1: 0, x2: 60, y2: 30),
+                     Box(x1: 70, y1: 0, x2: 110, y2: 40), Box(x1: 120, y1: 0, x2: 130, y2: 10)]
+        var sample = Sample(id: "four", faces: boxes.map { Face(box: $0) },
+                            names: [CandidateName("Ann", mention: 5), CandidateName("Bob", mention: 1), CandidateName(noName),
+                                    CandidateName("Ann", mention: 9)])
+        let prior = BergBaseline.LayoutPrior(rankBonus: 0.3, rankDistancePenalty: 0.1, noNameBonus: 0.2)
+        // Columns Ann (rank 1), Bob (rank 0), NONAME, Ann again; NONAME bonus from size rank 2 (two real names).
+        let expected: [[Double]] = [[-0.1, -0.2, 0.2, -0.1], [0.3, -0.1, 0, 0.3], [-0.1, 0.3, 0, -0.1], [-0.2, -0.3, 0.2, -0.2]]
+        let got = BergBaseline.layoutBonus(sample, prior)
+        #expect(got.count == 4)
+        for (g, e) in zip(got, expected) {
+            #expect(g.count == e.count && zip(g, e).allSatisfy { abs($0 - $1) < 1e-12 }, "\(got)")
+        }
+        // One face without a box: no face of the image gets a bonus.
+        sample.faces[3].box = nil
+        #expect(BergBaseline.layoutBonus(sample, prior).allSatisfy { $0.allSatisfy { $0 == 0 } })
     }
 
     @Test func noNameBonusSendsFacesBeyondTheNamesToNoName() throws {
@@ -147,7 +169,7 @@ import Testing
         #expect(BergBaseline().layout == nil)
         for corpus in [Self.tinyCorpus(), Self.ambiguousCorpus(), LFWLikeGenerator.generate(seed: 5, scale: 0.05, dimension: 32)] {
             let plain = try BergBaseline().predict(corpus)
-            let zero = try Self.prior(rank: 0, noName: 0).predict(corpus)
+            let zero = try Self.prior().predict(corpus)
             #expect(zero.predictions == plain.predictions && zero.changedPerIteration == plain.changedPerIteration)
         }
     }
@@ -155,7 +177,7 @@ import Testing
     @Test func facesWithoutBoxesGetNoLayoutBonus() throws {
         let corpus = Self.ambiguousCorpus(boxes: false)
         let plain = try BergBaseline().predict(corpus).predictions
-        #expect(try Self.prior(rank: 0.5, noName: 0.5).predict(corpus).predictions == plain)
+        #expect(try Self.prior(rank: 0.5, distance: 0.5, noName: 0.5).predict(corpus).predictions == plain)
         #expect(try BergBaseline.withLayout.predict(corpus).predictions == plain)
     }
 

@@ -198,27 +198,30 @@ public struct BergBaseline: Sendable {
         return (predictions, rounds, changed)
     }
 
+    /// The layout bonus of every (face, candidate) pair of `sample`: [face][candidate], candidates in `sample.names`
+    /// order (a repeated name gets the same bonus each time). All zero when the image's faces have no boxes.
+    public static func layoutBonus(_ sample: Sample, _ prior: LayoutPrior) -> [[Double]] {
+        let names = LayoutFeatures.names(of: sample)
+        let nameCount = names.first?.nameCount ?? 0
+        return LayoutFeatures.faces(of: sample).map { f in
+            names.map { n in
+                guard f.hasBox else { return 0 }
+                if n.isNoName { return f.sizeRank >= nameCount ? prior.noNameBonus : 0 }
+                guard let rank = n.mentionRank else { return 0 }
+                return (rank == f.sizeRank ? prior.rankBonus : 0) - prior.rankDistancePenalty * Double(abs(rank - f.sizeRank))
+            }
+        }
+    }
+
     /// Per sample, per face, per score column (distinct real names in `data.names` order, then NONAME when the
     /// caption has it), the layout bonus.
     static func layoutBonuses(_ corpus: Corpus, _ data: Prepared, _ prior: LayoutPrior) -> [[[Double]]] {
         zip(corpus.samples, data.names.indices).map { sample, s in
-            let faces = LayoutFeatures.faces(of: sample)
-            let nameLayouts = LayoutFeatures.names(of: sample)
-            var rankOf = [String: Int]()
-            var nameCount = 0
-            for (c, n) in zip(sample.names, nameLayouts) where !n.isNoName {
-                if let r = n.mentionRank, rankOf[c.text] == nil { rankOf[c.text] = r }
-                nameCount = n.nameCount
-            }
-            let ranks = data.names[s].map { rankOf[data.nameTexts[$0]] }
-            return faces.map { f in
-                guard f.hasBox else { return [Double](repeating: 0, count: ranks.count + (data.hasNoName[s] ? 1 : 0)) }
-                return ranks.map { rank in
-                    guard let rank else { return 0 }
-                    return (rank == f.sizeRank ? prior.rankBonus : 0) - prior.rankDistancePenalty * Double(abs(rank - f.sizeRank))
-                }
-                    + (data.hasNoName[s] ? [f.sizeRank >= nameCount ? prior.noNameBonus : 0] : [])
-            }
+            // The column of each distinct name is its first candidate; NONAME's the first NONAME candidate.
+            let columns = data.names[s].map { id in
+                sample.names.firstIndex { !$0.isNoName && $0.text == data.nameTexts[id] }
+            } + (data.hasNoName[s] ? [sample.names.firstIndex { $0.isNoName }] : [])
+            return layoutBonus(sample, prior).map { row in columns.map { $0.map { row[$0] } ?? 0 } }
         }
     }
 
