@@ -150,6 +150,11 @@ import Testing
         for (g, e) in zip(got, expected) {
             #expect(g.count == e.count && zip(g, e).allSatisfy { abs($0 - $1) < 1e-12 }, "\(got)")
         }
+        // A bare name list (no mentions, no caption; CelebTo): only the NONAME term is left.
+        var list = sample
+        list.names = list.names.map { CandidateName($0.text) }
+        let listed = BergBaseline.layoutBonus(list, prior)
+        #expect(listed.map { $0[2] } == [0.2, 0, 0, 0.2] && listed.allSatisfy { $0[0] == 0 && $0[1] == 0 && $0[3] == 0 }, "\(listed)")
         // One face without a box: no face of the image gets a bonus.
         sample.faces[3].box = nil
         #expect(BergBaseline.layoutBonus(sample, prior).allSatisfy { $0.allSatisfy { $0 == 0 } })
