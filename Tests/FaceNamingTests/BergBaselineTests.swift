@@ -180,8 +180,11 @@ import Testing
     }
 
     @Test func facesWithoutBoxesGetNoLayoutBonus() throws {
-        let corpus = Self.ambiguousCorpus(boxes: false)
+        // Bob mentioned first: were face order taken for size order, the first face would get Bob's bonus.
+        var corpus = Self.ambiguousCorpus(boxes: false)
+        corpus.samples[0].names = [CandidateName("Ann", mention: 1), CandidateName("Bob", mention: 0), CandidateName(noName)]
         let plain = try BergBaseline().predict(corpus).predictions
+        #expect(plain[0] == ["Ann", "Bob"])
         #expect(try Self.prior(rank: 0.5, distance: 0.5, noName: 0.5).predict(corpus).predictions == plain)
         #expect(try BergBaseline.withLayout.predict(corpus).predictions == plain)
     }
