@@ -35,7 +35,7 @@ struct BaselineCommand: ParsableCommand {
     @OptionGroup var source: CorpusOptions
 
     @Option(name: [.customLong("method"), .customLong("predictor")],
-            help: "Which predictors to score: \(BaselineMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but berg).")
+            help: "Which predictors to score: \(BaselineMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but berg, which needs face features).")
     var method: [BaselineMethod] = BaselineMethod.allCases.filter { $0 != .berg }
 
     @Option(help: "Layout prior of the berg method: off, on, or both (two rows).")
