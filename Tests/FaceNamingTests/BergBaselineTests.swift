@@ -96,4 +96,104 @@ import Testing
         let again = try BergBaseline().predict(corpus)
         #expect(again.predictions == result.predictions)
     }
+
+    // MARK: Layout prior
+
+    /// Appearance cannot tell Ann from Bob: every face has the same descriptor, and both names also appear alone on
+    /// faces identical to these. Image 0 has a small face first and a large face second; its caption mentions Ann
+    /// first. `boxes: false` drops the boxes of image 0.
+    static func ambiguousCorpus(boxes: Bool = true) -> Corpus {
+        let small = Box(x1: 0, y1: 0, x2: 10, y2: 10), large = Box(x1: 50, y1: 0, x2: 90, y2: 40)
+        let samples = [
+            Sample(id: "pair", faces: [Face(row: 0, box: boxes ? small : nil), Face(row: 1, box: boxes ? large : nil)],
+                   names: [CandidateName("Ann", mention: 0), CandidateName("Bob", mention: 1), CandidateName(noName)]),
+            Sample(id: "ann", faces: [Face(row: 2)], names: [CandidateName("Ann", mention: 0), CandidateName(noName)]),
+            Sample(id: "bob", faces: [Face(row: 3)], names: [CandidateName("Bob", mention: 0), CandidateName(noName)]),
+        ]
+        return Corpus(samples: samples, faceFeatures: Tensor(shape: [4, 2], data: [1, 0, 1, 0, 1, 0, 1, 0]), source: "ambiguous")
+    }
+
+    static func prior(rank: Double = 0, distance: Double = 0, noName: Double = 0) -> BergBaseline {
+        var b = BergBaseline()
+        b.layout = .init(rankBonus: rank, rankDistancePenalty: distance, noNameBonus: noName)
+        return b
+    }
+
+    @Test func layoutPriorBreaksAnAppearanceTieBySizeAndMentionRank() throws {
+        let corpus = Self.ambiguousCorpus()
+        // Without the prior the tie goes by face order (the small face takes the first name) ...
+        let plain = try BergBaseline().predict(corpus).predictions[0]
+        #expect(plain == ["Ann", "Bob"])
+        // ... with it the largest face takes the first-mentioned name, the second largest the second.
+        #expect(try Self.prior(rank: 0.05).predict(corpus).predictions[0] == ["Bob", "Ann"])
+        #expect(try Self.prior(distance: 0.05).predict(corpus).predictions[0] == ["Bob", "Ann"])
+        #expect(try BergBaseline.withLayout.predict(corpus).predictions[0] == ["Bob", "Ann"])
+        // Mention order, not caption order, decides: mention Bob first and the large face takes Bob.
+        var swapped = corpus
+        swapped.samples[0].names = [CandidateName("Ann", mention: 1), CandidateName("Bob", mention: 0), CandidateName(noName)]
+        #expect(try Self.prior(rank: 0.05).predict(swapped).predictions[0] == ["Ann", "Bob"])
+        #expect(try BergBaseline.withLayout.predict(swapped).predictions[0] == ["Ann", "Bob"])
+    }
+
+    @Test func layoutBonusesFollowTheFormula() {
+        // Faces listed small, medium, large, smaller still (size ranks 2, 1, 0, 3); caption mentions Bob first.
+        let boxes = [Box(x1: 0, y1: 0, x2: 20, y2: 20), Box(x1: 30, y1: 0, x2: 60, y2: 30),
+                     Box(x1: 70, y1: 0, x2: 110, y2: 40), Box(x1: 120, y1: 0, x2: 130, y2: 10)]
+        var sample = Sample(id: "four", faces: boxes.map { Face(box: $0) },
+                            names: [CandidateName("Ann", mention: 5), CandidateName("Bob", mention: 1), CandidateName(noName),
+                                    CandidateName("Ann", mention: 9)])
+        let prior = BergBaseline.LayoutPrior(rankBonus: 0.3, rankDistancePenalty: 0.1, noNameBonus: 0.2)
+        // Columns Ann (rank 1), Bob (rank 0), NONAME, Ann again; NONAME bonus from size rank 2 (two real names).
+        let expected: [[Double]] = [[-0.1, -0.2, 0.2, -0.1], [0.3, -0.1, 0, 0.3], [-0.1, 0.3, 0, -0.1], [-0.2, -0.3, 0.2, -0.2]]
+        let got = BergBaseline.layoutBonus(sample, prior)
+        #expect(got.count == 4)
+        for (g, e) in zip(got, expected) {
+            #expect(g.count == e.count && zip(g, e).allSatisfy { abs($0 - $1) < 1e-12 }, "\(got)")
+        }
+        // A bare name list (no mentions, no caption; CelebTo): only the NONAME term is left.
+        var list = sample
+        list.names = list.names.map { CandidateName($0.text) }
+        let listed = BergBaseline.layoutBonus(list, prior)
+        #expect(listed.map { $0[2] } == [0.2, 0, 0, 0.2] && listed.allSatisfy { $0[0] == 0 && $0[1] == 0 && $0[3] == 0 }, "\(listed)")
+        // One face without a box: no face of the image gets a bonus.
+        sample.faces[3].box = nil
+        #expect(BergBaseline.layoutBonus(sample, prior).allSatisfy { $0.allSatisfy { $0 == 0 } })
+    }
+
+    @Test func noNameBonusSendsFacesBeyondTheNamesToNoName() throws {
+        // One name, two equal faces: without layout either may keep Ann; with a NONAME bonus larger than Ann's margin
+        // the smaller face (size rank 1 ≥ 1 name) goes to NONAME and the larger one keeps Ann.
+        var corpus = Self.ambiguousCorpus()
+        corpus.samples[0].names = [CandidateName("Ann", mention: 0), CandidateName(noName)]
+        let plain = try BergBaseline().predict(corpus).predictions[0]
+        #expect(plain == ["Ann", noName])
+        #expect(try Self.prior(rank: 0, noName: 2).predict(corpus).predictions[0] == [noName, "Ann"])
+    }
+
+    @Test func layoutIsOffByDefaultAndZeroWeightsChangeNothing() throws {
+        #expect(BergBaseline().layout == nil)
+        for corpus in [Self.tinyCorpus(), Self.ambiguousCorpus(), LFWLikeGenerator.generate(seed: 5, scale: 0.05, dimension: 32)] {
+            let plain = try BergBaseline().predict(corpus)
+            let zero = try Self.prior().predict(corpus)
+            #expect(zero.predictions == plain.predictions && zero.changedPerIteration == plain.changedPerIteration)
+        }
+    }
+
+    @Test func facesWithoutBoxesGetNoLayoutBonus() throws {
+        // Bob mentioned first: were face order taken for size order, the first face would get Bob's bonus.
+        var corpus = Self.ambiguousCorpus(boxes: false)
+        corpus.samples[0].names = [CandidateName("Ann", mention: 1), CandidateName("Bob", mention: 0), CandidateName(noName)]
+        let plain = try BergBaseline().predict(corpus).predictions
+        #expect(plain[0] == ["Ann", "Bob"])
+        #expect(try Self.prior(rank: 0.5, distance: 0.5, noName: 0.5).predict(corpus).predictions == plain)
+        #expect(try BergBaseline.withLayout.predict(corpus).predictions == plain)
+    }
+
+    @Test func layoutPriorHelpsOnGeneratedCorpus() throws {
+        // The generator draws the largest face for the first-mentioned name more often than not.
+        let corpus = LFWLikeGenerator.generate(seed: 5, scale: 0.05, dimension: 32)
+        let plain = OfficialMetric.evaluate(corpus.samples, predictions: try BergBaseline().predict(corpus).predictions)
+        let layout = OfficialMetric.evaluate(corpus.samples, predictions: try BergBaseline.withLayout.predict(corpus).predictions)
+        #expect(layout.f1 >= plain.f1, "with layout \(layout.f1) vs without \(plain.f1)")
+    }
 }

@@ -25,6 +25,26 @@
 // many faces keep trading a rare name back and forth and the alternation does not settle (on the LFW-structure
 // corpus 0.5 leaves ~290 faces changing per round at the cap, 0.7 ~26). Both can be set explicitly.
 //
+// Layout prior (optional, off by default; `BergBaseline.withLayout` holds the tuned weights). News photographs put
+// the person the caption is about large and first: the image's k-th largest face tends to be the caption's k-th
+// mentioned name, and faces beyond the caption's number of names tend to be bystanders. In cosine units, with ranks
+// from `LayoutFeatures` (faces of an image without boxes: no bonus at all),
+//   score(f, n)      += rankBonus · [sizeRank(f) = mentionRank(n)] − rankDistancePenalty · |sizeRank(f) − mentionRank(n)|
+//   score(f, NONAME) += noNameBonus · [sizeRank(f) ≥ number of real names in the caption].
+// The rank terms need a mention order: a sample whose names have no `mention` and that has no caption text (a
+// CelebTo-style name list) gets the NONAME term only.
+// The preset uses two of the three weights: the distance penalty and the NONAME bonus (rankBonus 0). Tuned on
+// lfw-structure seed 101 only (checked on lfw-like seed 101; the evaluation seeds were never looked at), best F1 of
+// each two-weight form: match + NONAME bonus 0.851, match + extra largest-and-first bonus 0.850, match + distance
+// 0.859 (with the match weight at 0), distance + NONAME 0.860 (the preset; faces accuracy 0.860); no prior 0.809.
+// The graded penalty wins because it also ranks the wrong names (second-largest face: name 2 over name 3) and, being
+// a loss relative to the fixed NONAME score, sends faces far down the size order to NONAME, which is most of what
+// the NONAME bonus did (it adds only 0.001 on top).
+// The weights are small against cosine gaps between identities (~0.7) on purpose: most of the gain is breaking ties
+// among names with no other face (all score `unseenNameScore`), and larger weights (≥ 0.1) start overriding
+// appearance. The prior acts in round 1 as well: without it there, round 1 fixes a mostly layout-blind assignment
+// that later rounds only partly undo (F1 0.857 instead of 0.860 at the preset).
+//
 // Deterministic: no randomness, and names and faces are visited in corpus order.
 
 import NumericCore
@@ -38,8 +58,37 @@ public struct BergBaseline: Sendable {
     /// Score of a name with no other face to compare with; nil = the `unseenNameQuantile` quantile of the initial scores.
     public var unseenNameScore: Double?
     public var unseenNameQuantile = 0.7
+    /// The layout prior added to the per-image assignment scores; nil = appearance only (the classical baseline).
+    public var layout: LayoutPrior?
+
+    /// Bonuses in units of the cosine score (see the header comment).
+    public struct LayoutPrior: Equatable, Sendable {
+        /// Added to a real name whose mention rank equals the face's size rank.
+        public var rankBonus: Double
+        /// Subtracted from a real name per step between its mention rank and the face's size rank.
+        public var rankDistancePenalty: Double
+        /// Added to NONAME for a face whose size rank is at least the caption's number of real names.
+        public var noNameBonus: Double
+        /// Whether round 1 (the uniform model) uses the prior too; otherwise it starts from the rounds after.
+        public var inFirstRound: Bool
+
+        public init(rankBonus: Double = 0, rankDistancePenalty: Double = 0, noNameBonus: Double = 0, inFirstRound: Bool = true) {
+            self.rankBonus = rankBonus; self.rankDistancePenalty = rankDistancePenalty; self.noNameBonus = noNameBonus
+            self.inFirstRound = inFirstRound
+        }
+
+        /// The weights chosen on lfw-structure seed 101 (never on the evaluation seeds; see the header comment).
+        public static let tuned = LayoutPrior(rankBonus: 0, rankDistancePenalty: 0.05, noNameBonus: 0.05, inFirstRound: true)
+    }
 
     public init() {}
+
+    /// The Berg-style baseline with the tuned layout prior.
+    public static var withLayout: BergBaseline {
+        var b = BergBaseline()
+        b.layout = .tuned
+        return b
+    }
 
     /// Per sample, per face, the predicted candidate text ("NONAME" for a face left unnamed, also when the caption
     /// has no NONAME candidate and more faces than names); the rounds run; and per round how many faces changed name
@@ -48,6 +97,7 @@ public struct BergBaseline: Sendable {
     public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
         let data = try Prepared(corpus)
         let d = data.dimension
+        let bonuses = layout.map { Self.layoutBonuses(corpus, data, $0) }
         let nameCount = data.nameTexts.count
 
         var sums = [Double](repeating: 0, count: nameCount * d)
@@ -95,13 +145,16 @@ public struct BergBaseline: Sendable {
             for (s, faces) in data.faceIndices.enumerated() where !faces.isEmpty {
                 let candidates = data.names[s]
                 let isNoName = [Bool](repeating: false, count: candidates.count) + (data.hasNoName[s] ? [true] : [])
-                let scores: [[Double]] = faces.map { f in
+                var scores: [[Double]] = faces.map { f in
                     candidates.map { n in
                         // Initially a face is part of every model of its caption; later only of its own name's.
                         let included = hasAssignment ? assigned[f] == n : true
                         return data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
                                                       squaredNorms: squaredNorms) ?? unseen
                     } + (data.hasNoName[s] ? [nullCost] : [])
+                }
+                if let bonuses, let layout, hasAssignment || layout.inFirstRound {
+                    for i in scores.indices { for j in scores[i].indices { scores[i][j] += bonuses[s][i][j] } }
                 }
                 for (f, c) in zip(faces, Assignment.assignNames(scores: scores, isNoName: isNoName)) {
                     let name = c >= 0 && c < candidates.count ? candidates[c] : -1
@@ -146,6 +199,36 @@ public struct BergBaseline: Sendable {
             predictions.append(faces.map { f in hasAssignment && assigned[f] >= 0 ? data.nameTexts[assigned[f]] : noName })
         }
         return (predictions, rounds, changed)
+    }
+
+    /// The layout bonus of every (face, candidate) pair of `sample`: [face][candidate], candidates in `sample.names`
+    /// order (a repeated name gets the same bonus each time). All zero when the image's faces have no boxes; no rank
+    /// terms when the names carry no mention order (no `mention`, no caption).
+    public static func layoutBonus(_ sample: Sample, _ prior: LayoutPrior) -> [[Double]] {
+        let names = LayoutFeatures.names(of: sample)
+        let nameCount = names.first?.nameCount ?? 0
+        // A bare name list (CelebTo: no mention positions, no caption) has an arbitrary order, not a mention order.
+        let ranked = sample.caption != nil || sample.names.allSatisfy { $0.isNoName || $0.mention != nil }
+        return LayoutFeatures.faces(of: sample).map { f in
+            names.map { n in
+                guard f.hasBox else { return 0 }
+                if n.isNoName { return f.sizeRank >= nameCount ? prior.noNameBonus : 0 }
+                guard ranked, let rank = n.mentionRank else { return 0 }
+                return (rank == f.sizeRank ? prior.rankBonus : 0) - prior.rankDistancePenalty * Double(abs(rank - f.sizeRank))
+            }
+        }
+    }
+
+    /// Per sample, per face, per score column (distinct real names in `data.names` order, then NONAME when the
+    /// caption has it), the layout bonus.
+    static func layoutBonuses(_ corpus: Corpus, _ data: Prepared, _ prior: LayoutPrior) -> [[[Double]]] {
+        zip(corpus.samples, data.names.indices).map { sample, s in
+            // The column of each distinct name is its first candidate; NONAME's the first NONAME candidate.
+            let columns = data.names[s].map { id in
+                sample.names.firstIndex { !$0.isNoName && $0.text == data.nameTexts[id] }
+            } + (data.hasNoName[s] ? [sample.names.firstIndex { $0.isNoName }] : [])
+            return layoutBonus(sample, prior).map { row in columns.map { $0.map { row[$0] } ?? 0 } }
+        }
     }
 
     /// The q-quantile of sorted values, without interpolation: the value at rank round(q·(n−1)).

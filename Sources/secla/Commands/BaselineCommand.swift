@@ -5,22 +5,53 @@ import Foundation
 extension Baseline: ExpressibleByArgument {}
 extension SlotPlacement: ExpressibleByArgument {}
 
+/// What `secla baseline` can score: the learning-free predictors plus the Berg-style alternation.
+enum BaselineMethod: String, CaseIterable, ExpressibleByArgument {
+    case allNoName = "all-noname", random, largestFaceFirstMention = "largest-face-first-mention", berg
+
+    var baseline: Baseline? { Baseline(rawValue: rawValue) }
+}
+
+/// Whether the Berg baseline uses the layout prior; `both` scores it with and without.
+enum LayoutSwitch: String, CaseIterable, ExpressibleByArgument {
+    case off, on, both
+}
+
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
-        abstract: "Score the learning-free predictors (all NONAME, random, largest face gets the first-mentioned name).",
+        abstract: "Score the learning-free predictors (all NONAME, random, largest face gets the first-mentioned name, Berg-style alternation).",
         discussion: """
             Prints the official augmented-LFW metric (slot-level precision, recall, F1; secla-method.md §9.1), the
             faces-only accuracy, NONAME precision and recall and the CelebTo accuracy for each predictor: the
             reference points a trained model must beat.
+            --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it (BergBaseline.LayoutPrior)
+            (default weights: the tuned BergBaseline.withLayout preset).
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
+                     secla baseline --method berg --layout both --corpus data/lfw-like
             """
     )
 
     @OptionGroup var source: CorpusOptions
 
-    @Option(help: "Which predictors to score (default: all of \(Baseline.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var predictor: [Baseline] = Baseline.allCases
+    @Option(name: [.customLong("method"), .customLong("predictor")],
+            help: "Which predictors to score: \(BaselineMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but berg, which needs face features).")
+    var method: [BaselineMethod] = BaselineMethod.allCases.filter { $0 != .berg }
+
+    @Option(help: "Layout prior of the berg method: off, on, or both (two rows).")
+    var layout: LayoutSwitch = .off
+
+    @Option(help: "Layout prior: bonus, in cosine units, for a name whose mention rank equals the face's size rank (default: the tuned preset).")
+    var layoutRankBonus: Double?
+
+    @Option(help: "Layout prior: penalty per step between a name's mention rank and the face's size rank (default: the tuned preset).")
+    var layoutDistancePenalty: Double?
+
+    @Option(help: "Layout prior: bonus for NONAME on a face whose size rank is at least the caption's number of names (default: the tuned preset).")
+    var layoutNonameBonus: Double?
+
+    @Option(help: "Layout prior in the first (uniform-model) round too: on or off (default: the tuned preset).")
+    var layoutFirstRound: LayoutSwitch?
 
     @Option(help: "Where a face's prediction is counted: official (the code's NOFACE-first placement) or true-slot.")
     var placement: SlotPlacement = .official
@@ -31,11 +62,40 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    func validate() throws {
+        for w in [layoutRankBonus, layoutDistancePenalty, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
+            throw ValidationError("layout bonuses must be finite numbers, got \(w)")
+        }
+        if layoutFirstRound == .both { throw ValidationError("--layout-first-round is on or off") }
+    }
+
     func run() throws {
         let corpus = try exitingOnDataError { try source.load() }
         var results = [String: MetricResult]()
-        for p in predictor {
-            results[p.rawValue] = OfficialMetric.evaluate(corpus.samples, predictions: p.predict(corpus.samples, seed: seed), placement: placement)
+        var rows = [String]()
+        for m in method {
+            if let b = m.baseline {
+                results[m.rawValue] = OfficialMetric.evaluate(corpus.samples, predictions: b.predict(corpus.samples, seed: seed), placement: placement)
+                rows.append(m.rawValue)
+                continue
+            }
+            var prior = BergBaseline.LayoutPrior.tuned
+            if let w = layoutRankBonus { prior.rankBonus = w }
+            if let w = layoutDistancePenalty { prior.rankDistancePenalty = w }
+            if let w = layoutNonameBonus { prior.noNameBonus = w }
+            if let first = layoutFirstRound { prior.inFirstRound = first == .on }
+            let variants: [(String, BergBaseline.LayoutPrior?)] = switch layout {
+            case .off: [("berg", nil)]
+            case .on: [("berg-layout", prior)]
+            case .both: [("berg", nil), ("berg-layout", prior)]
+            }
+            for (label, p) in variants {
+                var berg = BergBaseline()
+                berg.layout = p
+                let predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
+                results[label] = OfficialMetric.evaluate(corpus.samples, predictions: predictions, placement: placement)
+                rows.append(label)
+            }
         }
         if json {
             print(try jsonString(results))
@@ -43,9 +103,9 @@ struct BaselineCommand: ParsableCommand {
         }
         print("predictor                        precision  recall      F1  faces-only accuracy  NONAME P  NONAME R  CelebTo accuracy"
               + "  (\(placement.rawValue) placement, \(corpus.source))")
-        for p in predictor {
-            let r = results[p.rawValue]!
-            print(p.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0)
+        for label in rows {
+            guard let r = results[label] else { continue }
+            print(label.padding(toLength: 32, withPad: " ", startingAt: 0)
                   + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f  %8.4f  %8.4f  %16.4f", r.precision, r.recall, r.f1, r.facesAccuracy,
                            r.nonamePrecision, r.nonameRecall, r.celebtoAccuracy))
         }
