@@ -25,11 +25,13 @@ import TestSupport
         let ranked = Self.sample(boxes: [], names: [CandidateName("B", mention: 1), CandidateName("A", mention: 0),
                                                     CandidateName(noName)])
         #expect(LayoutFeatures.names(of: ranked).map(\.mentionRank) == [1, 0, nil])
-        let plain = Self.sample(boxes: [], names: [CandidateName("B"), CandidateName("A"), CandidateName("B"), CandidateName(noName)])
-        let n = LayoutFeatures.names(of: plain)
+        let names = [CandidateName("B"), CandidateName("A"), CandidateName("B"), CandidateName(noName)]
+        let n = LayoutFeatures.names(of: Self.sample(boxes: [], names: names, caption: "B and A; B again."))
         #expect(n.map(\.mentionRank) == [0, 1, 0, nil])
         #expect(n.allSatisfy { $0.nameCount == 2 })
         #expect(n.map(\.isNoName) == [false, false, false, true])
+        // A bare label list (no caption, no mention ranks) has no mention order.
+        #expect(LayoutFeatures.names(of: Self.sample(boxes: [], names: names)).allSatisfy { $0.mentionRank == nil })
     }
 
     @Test func captionCues() {

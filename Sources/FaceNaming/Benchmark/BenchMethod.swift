@@ -12,6 +12,8 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case heuristic
     /// The classical assign / re-estimate alternation (`BergBaseline`).
     case berg
+    /// The same with the tuned layout prior in its per-image assignment (`BergBaseline.withLayout`).
+    case bergLayout = "berg-layout"
     /// SECLA, faithful preset (`TrainingConfig.faithful`).
     case secla
     /// SECLA, clean preset (`TrainingConfig.clean`).
@@ -40,6 +42,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .random: return "Random candidate"
         case .heuristic: return "Largest face → first name"
         case .berg: return "Berg-style alternation"
+        case .bergLayout: return "Berg-style alternation + layout"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"

@@ -150,9 +150,9 @@ public enum BenchRunner {
             let start = Date()
             let predictions = baseline.predict(corpus.samples, seed: seed)
             rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
-        case .berg:
+        case .berg, .bergLayout:
             let start = Date()
-            let (predictions, iterations, _) = try BergBaseline().predict(corpus)
+            let (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))

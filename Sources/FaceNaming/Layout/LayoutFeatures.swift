@@ -33,7 +33,8 @@ public enum PositionCue: String, Codable, Sendable {
 
 /// Where a candidate sits in its caption.
 public struct NameLayout: Equatable, Sendable {
-    /// 0 = mentioned first among the caption's real names; nil for NONAME.
+    /// 0 = mentioned first among the caption's real names; nil for NONAME and when the names have no mention order
+    /// (a bare label list without caption or mention ranks, as Celebrity Together's).
     public var mentionRank: Int?
     /// Distinct real names of the caption.
     public var nameCount: Int
@@ -77,7 +78,8 @@ public enum LayoutFeatures {
     }
 
     /// The layout of every candidate of `sample`, in candidate order. Mention ranks come from the candidates'
-    /// `mention` when every real name has one, otherwise from caption order; repeated texts share their rank.
+    /// `mention` when every real name has one, otherwise from candidate order when the sample has caption text, and
+    /// are nil otherwise (a bare list's order is arbitrary); repeated texts share their rank.
     public static func names(of sample: Sample) -> [NameLayout] {
         var realTexts = [String](), seen = Set<String>()
         for c in sample.names where !c.isNoName && seen.insert(c.text).inserted { realTexts.append(c.text) }
@@ -89,7 +91,7 @@ public enum LayoutFeatures {
                 return ma != mb ? ma < mb : realTexts.firstIndex(of: a)! < realTexts.firstIndex(of: b)!
             }
             for (r, t) in order.enumerated() { rank[t] = r }
-        } else {
+        } else if sample.caption != nil {
             for (r, t) in realTexts.enumerated() { rank[t] = r }
         }
         return sample.names.map { c in
@@ -138,23 +140,21 @@ public enum LayoutFeatures {
             out[15] = f.faceCount > n.nameCount ? 1 : 0
             return
         }
-        let m = n.mentionRank ?? 0
         out[0] = 1
+        if f.hasBox { out[4] = Float(f.relativeSize) }
+        out[6] = Float(Double(f.sizeRank) / max(1, faces - 1))
+        out[11] = f.faceCount == 1 && n.nameCount == 1 ? 1 : 0
+        guard let m = n.mentionRank else { return }  // no mention order: the rank features say nothing
         out[1] = f.sizeRank == m ? 1 : 0
         out[2] = f.sizeRank == 0 && m == 0 ? 1 : 0
         out[3] = Float(Double(abs(f.sizeRank - m)) / max(1, max(faces, Double(n.nameCount)) - 1))
-        if f.hasBox {
-            out[4] = Float(f.relativeSize)
-            out[5] = m == 0 ? Float(f.relativeSize) : 0
-        }
-        out[6] = Float(Double(f.sizeRank) / max(1, faces - 1))
+        if f.hasBox { out[5] = m == 0 ? Float(f.relativeSize) : 0 }
         out[7] = Float(Double(m) / max(1, Double(n.nameCount) - 1))
         if let cue = n.cue, f.hasBox, f.faceCount > 1 {
             let position: PositionCue = f.xRank == 0 ? .left : f.xRank == f.faceCount - 1 ? .right : .centre
             if cue == position { out[8] = 1 } else { out[9] = 1 }
         }
         out[10] = f.xRank == m && f.hasBox ? 1 : 0
-        out[11] = f.faceCount == 1 && n.nameCount == 1 ? 1 : 0
     }
 
     /// [face][candidate][feature] of one sample, flattened: (faces · candidates, count).

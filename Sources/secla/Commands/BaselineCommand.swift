@@ -13,7 +13,7 @@ enum BaselineMethod: String, CaseIterable, ExpressibleByArgument {
 }
 
 /// Whether the Berg baseline uses the layout prior; `both` scores it with and without.
-enum LayoutSwitch: String, CaseIterable, ExpressibleByArgument {
+enum BaselineLayoutChoice: String, CaseIterable, ExpressibleByArgument {
     case off, on, both
 }
 
@@ -39,7 +39,7 @@ struct BaselineCommand: ParsableCommand {
     var method: [BaselineMethod] = BaselineMethod.allCases.filter { $0 != .berg }
 
     @Option(help: "Layout prior of the berg method: off, on, or both (two rows).")
-    var layout: LayoutSwitch = .off
+    var layout: BaselineLayoutChoice = .off
 
     @Option(help: "Layout prior: bonus, in cosine units, for a name whose mention rank equals the face's size rank (default: the tuned preset).")
     var layoutRankBonus: Double?
@@ -66,7 +66,6 @@ struct BaselineCommand: ParsableCommand {
         for w in [layoutRankBonus, layoutDistancePenalty, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
             throw ValidationError("layout bonuses must be finite numbers, got \(w)")
         }
-        if layoutFirstRound == .both { throw ValidationError("--layout-first-round is on or off") }
     }
 
     func run() throws {
