@@ -161,4 +161,33 @@ import TestSupport
         }
         #expect(checked > 30)
     }
+
+    /// Singleton names (one image in the corpus) all get one constant appearance score; other names keep theirs.
+    @Test func singletonNamesGetOneConstantScore() throws {
+        let corpus = LFWLikeGenerator.generate(seed: 6, scale: 0.02)
+        let features = try FeatureIndex.build(corpus, encoder: HashedNameEncoder())
+        var rng = SeededRandom(seed: 2)
+        let heads = ProjectionHeads(config: ProjectionHeadsConfig(faceDim: features.faceDim, nameDim: features.nameDim, hidden: 8, projection: 4), rng: &rng)
+        let samples = Array(corpus.samples.indices)
+        let plain = Aligner.scores(heads: heads, features: features, samples: samples)
+        let flat = Aligner.scores(heads: heads, features: features, samples: samples, singletonQuantile: 0.7)
+        var images = [String: Int]()
+        for s in corpus.samples { for t in Set(s.names.filter { !$0.isNoName }.map(\.text)) { images[t, default: 0] += 1 } }
+        var constants = Set<Float>(), kept = 0, flattened = 0
+        for (i, s) in corpus.samples.enumerated() {
+            for (c, name) in s.names.enumerated() {
+                for f in s.faces.indices {
+                    if !name.isNoName && images[name.text] == 1 { constants.insert(flat[i][f][c]); flattened += 1 }
+                    else { #expect(flat[i][f][c] == plain[i][f][c]); kept += 1 }
+                }
+            }
+        }
+        #expect(flattened > 0 && kept > 0)
+        #expect(constants.count == 1)
+        // The constant is the 0.7 quantile of the real-name scores: about 70% of them lie at or below it.
+        let real = corpus.samples.indices.flatMap { i in corpus.samples[i].names.indices.filter { !corpus.samples[i].names[$0].isNoName }
+            .flatMap { c in plain[i].map { $0[c] } } }
+        let below = Double(real.filter { $0 <= constants.first! }.count) / Double(real.count)
+        #expect(abs(below - 0.7) < 0.01)
+    }
 }

@@ -66,6 +66,15 @@ public struct BenchSettings: Codable, Equatable, Sendable {
     /// Temperature of the per-face confidence of trained methods (nil: 1); fit it on another corpus
     /// (`secla align --fit-temperature`).
     public var confidenceTemperature: Double?
+    /// `InferenceOptions.singletonQuantile` for trained methods (nil: off).
+    public var singletonQuantile: Double?
+
+    /// The inference options of a trained method's row with `rule`.
+    func inference(_ rule: AssignmentRule) -> InferenceOptions {
+        var options = InferenceOptions(rule: rule, confidenceTemperature: confidenceTemperature)
+        options.singletonQuantile = singletonQuantile
+        return options
+    }
 
     public init() {}
 }
@@ -165,7 +174,7 @@ public enum BenchRunner {
             if let batchSize = settings.batchSize { config.batchSize = batchSize }
             try config.validate()
             var options = RunOptions(config: config)
-            options.inference = InferenceOptions(rule: settings.assignments[0], confidenceTemperature: settings.confidenceTemperature)
+            options.inference = settings.inference(settings.assignments[0])
             options.encoder = settings.encoder ?? .default(for: corpus)
             let result: RunResult, labels: [[FaceLabel]], heads: ProjectionHeads
             if method == .secla || method == .seclaClean || method == .seclaLayout {
@@ -185,7 +194,7 @@ public enum BenchRunner {
                 for rule in settings.assignments.dropFirst() {
                     let start = Date()
                     let more = Aligner.label(corpus: corpus, heads: heads, features: features, samples: Array(corpus.samples.indices),
-                                             options: InferenceOptions(rule: rule, confidenceTemperature: settings.confidenceTemperature))
+                                             options: settings.inference(rule))
                     let seconds = Date().timeIntervalSince(start)
                     rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,
                                     perEpoch: result.secondsPerEpoch, labelling: seconds, encoder: options.encoder, labels: more))

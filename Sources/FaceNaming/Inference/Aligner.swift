@@ -30,6 +30,9 @@ public struct InferenceOptions: Codable, Equatable, Sendable {
     public var noNameQuantile: Double?
     /// Confidence = softmax(score / T) over a face's distinct candidates; nil = 1.
     public var confidenceTemperature: Double?
+    /// Names that occur in only one image of the labelled samples get this quantile of the real-name appearance
+    /// scores instead of their own (nil: their own); the layout term then decides between them.
+    public var singletonQuantile: Double?
 
     public init(rule: AssignmentRule = .argmax, noNameThreshold: Double? = nil, noNameQuantile: Double? = nil,
                 confidenceTemperature: Double? = nil) {
@@ -57,7 +60,8 @@ public struct FaceLabel: Codable, Equatable, Sendable {
 
 public enum Aligner {
     /// Per sample in `samples`: the score matrix [face][candidate] of its faces against its own candidates.
-    public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) -> [[[Float]]] {
+    /// `singletonQuantile`: see `InferenceOptions.singletonQuantile`.
+    public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int], singletonQuantile: Double? = nil) -> [[[Float]]] {
         let g = Graph()
         let nameEmbeddings = g.value(heads.names(g, g.constant(features.names)))  // (U, P), every distinct text once
         var result = [[[Float]]]()
@@ -82,8 +86,31 @@ public enum Aligner {
             }
             first = last
         }
+        if let q = singletonQuantile { flattenSingletons(&result, features: features, samples: samples, quantile: q) }
         if heads.hasLayout { addLayoutScores(&result, heads: heads, features: features, samples: samples) }
         return result
+    }
+
+    /// Replaces the appearance score of every real name that occurs in only one of `samples` by the q-quantile of all
+    /// real-name appearance scores. Such a name's embedding has never been pulled towards a face of its own, so its
+    /// dot products are noise of the same size as real evidence; a constant lets the layout term decide (as the
+    /// Berg baseline's fixed unseen-name score does). Label-free: it only counts names.
+    static func flattenSingletons(_ scores: inout [[[Float]]], features: FeatureIndex, samples: [Int], quantile q: Double) {
+        let noNameRow = features.nameTexts.firstIndex(of: noName)
+        var count = [Int: Int]()
+        for s in samples { for row in Set(features.nameRows[s]) where row != noNameRow { count[row, default: 0] += 1 } }
+        var real = [Float]()
+        for (i, s) in samples.enumerated() {
+            for row in scores[i] { for (c, r) in features.nameRows[s].enumerated() where r != noNameRow { real.append(row[c]) } }
+        }
+        guard !real.isEmpty else { return }
+        real.sort()
+        let constant = real[min(real.count - 1, max(0, Int((q * Double(real.count - 1)).rounded())))]
+        for (i, s) in samples.enumerated() {
+            for (c, r) in features.nameRows[s].enumerated() where r != noNameRow && count[r] == 1 {
+                for f in scores[i].indices { scores[i][f][c] = constant }
+            }
+        }
     }
 
     /// Adds h(layout(f, n)) to every sample's [face][candidate] scores; one pass of h over all pairs.
@@ -179,7 +206,7 @@ public enum Aligner {
     /// Labels every sample in `samples` (corpus indices).
     public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
                              options: InferenceOptions = .init()) -> [[FaceLabel]] {
-        let all = scores(heads: heads, features: features, samples: samples)
+        let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         var options = options
         if let q = options.noNameQuantile {
             options.noNameThreshold = noNameCost(quantile: q, scores: all, samples: samples.map { corpus.samples[$0] })

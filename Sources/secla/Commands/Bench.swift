@@ -105,7 +105,11 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Temperature T of trained methods' per-face confidence, softmax(score / T) (1); fit it on another corpus with `secla align --fit-temperature`.", valueName: "T"))
     var confidenceTemperature: Double?
 
+    @Option(help: ArgumentHelp("Trained methods: names seen in only one image get this quantile of the real-name appearance scores (label-free; off by default).", valueName: "q"))
+    var singletonQuantile: Double?
+
     func validate() throws {
+        if let q = singletonQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--singleton-quantile must be in [0, 1] (got \(q))") }
         if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
         if let stage1Epochs, stage1Epochs < 1 { throw ValidationError("--stage1-epochs must be ≥ 1 (got \(stage1Epochs))") }
@@ -121,6 +125,7 @@ struct BenchTrainingArguments: ParsableArguments {
         s.batchSize = batchSize
         s.encoder = nameEncoder
         s.confidenceTemperature = confidenceTemperature
+        s.singletonQuantile = singletonQuantile
         return s
     }
 
@@ -131,6 +136,7 @@ struct BenchTrainingArguments: ParsableArguments {
         if let batchSize { args += ["--batch-size", "\(batchSize)"] }
         if let nameEncoder { args += ["--name-encoder", nameEncoder.rawValue] }
         if let confidenceTemperature { args += ["--confidence-temperature", "\(confidenceTemperature)"] }
+        if let singletonQuantile { args += ["--singleton-quantile", "\(singletonQuantile)"] }
         return args
     }
 }

@@ -34,14 +34,20 @@ struct InferenceArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T) over the face's candidates (1).", valueName: "T"))
     var confidenceTemperature: Double?
 
+    @Option(help: ArgumentHelp("Names seen in only one image get this quantile of the real-name appearance scores instead of their own (label-free; the layout term then decides).", valueName: "q"))
+    var singletonQuantile: Double?
+
     func validate() throws {
         if let q = nonameQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--noname-quantile must be in [0, 1] (got \(q))") }
         if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
+        if let q = singletonQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--singleton-quantile must be in [0, 1] (got \(q))") }
     }
 
     var options: InferenceOptions {
-        InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
-                         confidenceTemperature: confidenceTemperature)
+        var options = InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
+                                       confidenceTemperature: confidenceTemperature)
+        options.singletonQuantile = singletonQuantile
+        return options
     }
 }
 
