@@ -63,9 +63,10 @@ public struct BenchSettings: Codable, Equatable, Sendable {
     public var assignments: [AssignmentRule] = [.argmax, .hungarian]
     /// nil: `NameEncoderChoice.default(for:)`.
     public var encoder: NameEncoderChoice?
-    /// Temperature of the per-face confidence of trained methods (nil: 1); fit it on another corpus
-    /// (`secla align --fit-temperature`).
+    /// Calibration of the per-face confidence of trained methods (nil: T 1, b 0); fit it on another corpus
+    /// (`secla align --fit-calibration`).
     public var confidenceTemperature: Double?
+    public var confidenceNoNameOffset: Double?
     /// `InferenceOptions.singletonQuantile` for trained methods (nil: off).
     public var singletonQuantile: Double?
 
@@ -73,6 +74,7 @@ public struct BenchSettings: Codable, Equatable, Sendable {
     func inference(_ rule: AssignmentRule) -> InferenceOptions {
         var options = InferenceOptions(rule: rule, confidenceTemperature: confidenceTemperature)
         options.singletonQuantile = singletonQuantile
+        options.confidenceNoNameOffset = confidenceNoNameOffset
         return options
     }
 

@@ -28,8 +28,10 @@ public struct InferenceOptions: Codable, Equatable, Sendable {
     /// Label-free NONAME cost: the threshold is this quantile of the labelled faces' best real-candidate scores (a
     /// face whose best name is among the corpus's weakest q of best names stays unnamed). Overrides `noNameThreshold`.
     public var noNameQuantile: Double?
-    /// Confidence = softmax(score / T) over a face's distinct candidates; nil = 1.
+    /// Confidence = softmax(score / T + b·[NONAME]) over a face's distinct candidates (`ConfidenceCalibration`);
+    /// nil = T 1, b 0.
     public var confidenceTemperature: Double?
+    public var confidenceNoNameOffset: Double?
     /// Names that occur in only one image of the labelled samples get this quantile of the real-name appearance
     /// scores instead of their own (nil: their own); the layout term then decides between them.
     public var singletonQuantile: Double?
@@ -194,10 +196,13 @@ public enum Aligner {
                 if let old = best[names[c].text] { best[names[c].text] = max(old, s) } else { best[names[c].text] = s; order.append(names[c].text) }
             }
             let runnerUp = order.filter { $0 != name }.max { best[$0]! < best[$1]! }
-            let top = best.values.max() ?? 0
-            let invT = 1 / (options.confidenceTemperature ?? 1)
-            let partition = best.values.reduce(0) { $0 + exp(($1 - top) * invT) }
-            let confidence = best[name].map { exp(($0 - top) * invT) / partition } ?? 0
+            let invT = 1 / (options.confidenceTemperature ?? 1), offset = options.confidenceNoNameOffset ?? 0
+            let noNameTexts = Set(names.filter(\.isNoName).map(\.text))
+            var logits = [String: Double]()
+            for (text, score) in best { logits[text] = score * invT + (noNameTexts.contains(text) ? offset : 0) }
+            let top = logits.values.max() ?? 0
+            let partition = logits.values.reduce(0) { $0 + exp($1 - top) }
+            let confidence = logits[name].map { exp($0 - top) / partition } ?? 0
             return FaceLabel(box: face.box, name: name, score: score, runnerUp: runnerUp, runnerUpScore: runnerUp.flatMap { best[$0] },
                              confidence: confidence)
         }

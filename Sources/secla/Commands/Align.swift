@@ -14,9 +14,10 @@ struct Align: ParsableCommand {
             `secla evaluate --predictions` reads this file. When the corpus has gold labels the official metric is
             printed too, with the accuracy of the faces by confidence bucket.
 
-            Calibrating the confidence: --fit-temperature on a labelled corpus (another seed, not the one to be
-            scored) prints the temperature T that minimises the gold names' negative log-likelihood; pass it as
-            --confidence-temperature T when labelling other corpora with models of the same kind.
+            Calibrating the confidence: --fit-calibration on a labelled corpus (another seed, not the one to be
+            scored) prints the temperature T and NONAME offset b that minimise the gold names' negative
+            log-likelihood; pass them as --confidence-temperature T --confidence-noname-offset b when labelling other
+            corpora with models of the same kind.
 
             Example: secla align --model runs/faithful --corpus data/lfw-structure-1 --out labels.json
             """
@@ -38,8 +39,8 @@ struct Align: ParsableCommand {
     @Flag(help: "Print the metrics as one JSON object.")
     var json = false
 
-    @Flag(help: "Fit the confidence temperature on this labelled corpus's gold labels and print it.")
-    var fitTemperature = false
+    @Flag(help: "Fit the confidence calibration (temperature, NONAME offset) on this labelled corpus's gold labels and print it.")
+    var fitCalibration = false
 
     func run() throws {
         Memory.reuseFreedBuffers()
@@ -55,12 +56,14 @@ struct Align: ParsableCommand {
         }
         let start = Date()
         let samples = Array(corpus.samples.indices)
-        if fitTemperature {
-            let scores = Aligner.scores(heads: heads, features: features, samples: samples)
-            guard let t = Calibration.fitTemperature(samples: corpus.samples, scores: scores) else {
-                throw ValidationError("--fit-temperature needs gold face labels that are among the candidates; \(corpus.source) has none")
+        if fitCalibration {
+            let scores = Aligner.scores(heads: heads, features: features, samples: samples,
+                                        singletonQuantile: inference.options.singletonQuantile)
+            guard let c = ConfidenceCalibration.fit(samples: corpus.samples, scores: scores) else {
+                throw ValidationError("--fit-calibration needs gold face labels that are among the candidates; \(corpus.source) has none")
             }
-            print(String(format: "confidence temperature %.3f (negative log-likelihood fit on %@); use --confidence-temperature %.3f", t, corpus.source, t))
+            print(String(format: "confidence calibration (negative log-likelihood fit on %@): --confidence-temperature %.4g --confidence-noname-offset=%.4g",
+                         corpus.source, c.temperature, c.noNameOffset))  // "=" because b is usually negative
         }
         let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: samples, options: inference.options)
         let seconds = Date().timeIntervalSince(start)

@@ -102,8 +102,11 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them, else minilm when its model files are present, else builtin).")
     var nameEncoder: NameEncoderChoice?
 
-    @Option(help: ArgumentHelp("Temperature T of trained methods' per-face confidence, softmax(score / T) (1); fit it on another corpus with `secla align --fit-temperature`.", valueName: "T"))
+    @Option(help: ArgumentHelp("Temperature T of trained methods' per-face confidence, softmax(score / T + b·[NONAME]) (1); fit T and b on another corpus with `secla align --fit-calibration`.", valueName: "T"))
     var confidenceTemperature: Double?
+
+    @Option(help: ArgumentHelp("NONAME offset b of trained methods' per-face confidence (0).", valueName: "b"))
+    var confidenceNonameOffset: Double?
 
     @Option(help: ArgumentHelp("Trained methods: names seen in only one image get this quantile of the real-name appearance scores (label-free; off by default).", valueName: "q"))
     var singletonQuantile: Double?
@@ -126,6 +129,7 @@ struct BenchTrainingArguments: ParsableArguments {
         s.encoder = nameEncoder
         s.confidenceTemperature = confidenceTemperature
         s.singletonQuantile = singletonQuantile
+        s.confidenceNoNameOffset = confidenceNonameOffset
         return s
     }
 
@@ -137,6 +141,7 @@ struct BenchTrainingArguments: ParsableArguments {
         if let nameEncoder { args += ["--name-encoder", nameEncoder.rawValue] }
         if let confidenceTemperature { args += ["--confidence-temperature", "\(confidenceTemperature)"] }
         if let singletonQuantile { args += ["--singleton-quantile", "\(singletonQuantile)"] }
+        if let confidenceNonameOffset { args += ["--confidence-noname-offset", "\(confidenceNonameOffset)"] }
         return args
     }
 }

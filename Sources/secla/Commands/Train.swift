@@ -31,8 +31,11 @@ struct InferenceArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Label-free NONAME cost: the threshold is this quantile of the faces' best real-name scores over the corpus (overrides --noname-threshold).", valueName: "q"))
     var nonameQuantile: Double?
 
-    @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T) over the face's candidates (1).", valueName: "T"))
+    @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T + b·[NONAME]) over the face's candidates (1).", valueName: "T"))
     var confidenceTemperature: Double?
+
+    @Option(help: ArgumentHelp("NONAME offset b of the per-face confidence (0).", valueName: "b"))
+    var confidenceNonameOffset: Double?
 
     @Option(help: ArgumentHelp("Names seen in only one image get this quantile of the real-name appearance scores instead of their own (label-free; the layout term then decides).", valueName: "q"))
     var singletonQuantile: Double?
@@ -47,6 +50,7 @@ struct InferenceArguments: ParsableArguments {
         var options = InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
                                        confidenceTemperature: confidenceTemperature)
         options.singletonQuantile = singletonQuantile
+        options.confidenceNoNameOffset = confidenceNonameOffset
         return options
     }
 }
