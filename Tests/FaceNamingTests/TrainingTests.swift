@@ -124,6 +124,32 @@ import TestSupport
         #expect(a.0.epochs.count == 3)
     }
 
+    /// A SECLA-B (and SECLA) run folder with name features of another width than 768 (MiniLM's 384, here 24, with
+    /// the layout term) loads back for `secla align`: the model file records the heads' real configuration.
+    @Test(arguments: [false, true])
+    func runFolderWithNon768NamesLoadsBack(_ bootstrap: Bool) throws {
+        var corpus = Self.corpus
+        let texts = corpus.candidateFeatureTexts
+        var rng = SeededRandom(seed: 5)
+        corpus.nameFeatures = NameFeatures(names: texts, features: rng.normalTensor([texts.count, 24]))
+        var options = Self.options(epochs: 1)
+        options.encoder = .precomputed
+        options.config.heads.layoutFeatures = LayoutFeatures.count
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("secla-run-\(getpid())-\(bootstrap)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        options.outFolder = out
+        if bootstrap {
+            var method = SECLABConfig.defaults(options.config, celebTo: false)
+            method.stage1.epochs = 1
+            method.stage2.epochs = 1
+            _ = try SECLARun.runSECLAB(corpus: corpus, options: options, method: method)
+        } else {
+            _ = try SECLARun.run(corpus: corpus, options: options)
+        }
+        let (heads, encoder) = try TrainedModel.load(out)
+        #expect(heads.config.nameDim == 24 && heads.hasLayout && encoder == .precomputed)
+    }
+
     /// Features exported once (as `secla embed-names` writes them) and read back as precomputed give the same run.
     @Test func precomputedFeaturesOfTheBuiltInEncoderReproduceTheRun() throws {
         let builtin = try SECLARun.run(corpus: Self.corpus, options: Self.options(epochs: 1))

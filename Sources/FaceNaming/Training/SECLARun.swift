@@ -204,7 +204,7 @@ public enum SECLARun {
         result.bootstrap = bootstrap
         if let out = options.outFolder {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            try Safetensors.write(heads.parameters, metadata: Checkpoint.modelMetadata(heads: config.heads, encoder: options.encoder.rawValue),
+            try Safetensors.write(heads.parameters, metadata: Checkpoint.modelMetadata(heads: heads.config, encoder: options.encoder.rawValue),
                                   to: (out as NSString).appendingPathComponent(Checkpoint.modelFile))
             try writeAtomically(Data(try jsonText(result, pretty: true).utf8), to: (out as NSString).appendingPathComponent("run.json"))
             try writeLabels(corpus: corpus, samples: evaluate, labels: labels, to: (out as NSString).appendingPathComponent("alignment.json"))
