@@ -141,7 +141,7 @@ struct BenchTrainingArguments: ParsableArguments {
         if let nameEncoder { args += ["--name-encoder", nameEncoder.rawValue] }
         if let confidenceTemperature { args += ["--confidence-temperature", "\(confidenceTemperature)"] }
         if let singletonQuantile { args += ["--singleton-quantile", "\(singletonQuantile)"] }
-        if let confidenceNonameOffset { args += ["--confidence-noname-offset", "\(confidenceNonameOffset)"] }
+        if let confidenceNonameOffset { args += ["--confidence-noname-offset=\(confidenceNonameOffset)"] }  // "=": usually negative
         return args
     }
 }
