@@ -63,18 +63,14 @@ public struct BenchSettings: Codable, Equatable, Sendable {
     public var assignments: [AssignmentRule] = [.argmax, .hungarian]
     /// nil: `NameEncoderChoice.default(for:)`.
     public var encoder: NameEncoderChoice?
-    /// Calibration of the per-face confidence of trained methods (nil: T 1, b 0); fit it on another corpus
-    /// (`secla align --fit-calibration`).
-    public var confidenceTemperature: Double?
-    public var confidenceNoNameOffset: Double?
-    /// `InferenceOptions.singletonQuantile` for trained methods (nil: off).
-    public var singletonQuantile: Double?
+    /// How trained methods turn scores into labels and confidences (NONAME cost, singleton names, calibration); the
+    /// rule is replaced by each of `assignments`.
+    public var scoring = InferenceOptions()
 
     /// The inference options of a trained method's row with `rule`.
     func inference(_ rule: AssignmentRule) -> InferenceOptions {
-        var options = InferenceOptions(rule: rule, confidenceTemperature: confidenceTemperature)
-        options.singletonQuantile = singletonQuantile
-        options.confidenceNoNameOffset = confidenceNoNameOffset
+        var options = scoring
+        options.rule = rule
         return options
     }
 

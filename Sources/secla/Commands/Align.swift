@@ -16,7 +16,7 @@ struct Align: ParsableCommand {
 
             Calibrating the confidence: --fit-calibration on a labelled corpus (another seed, not the one to be
             scored) prints the temperature T and NONAME offset b that minimise the gold names' negative
-            log-likelihood; pass them as --confidence-temperature T --confidence-noname-offset b when labelling other
+            log-likelihood; pass them as --confidence-temperature T --confidence-noname-offset=b when labelling other
             corpora with models of the same kind.
 
             Example: secla align --model runs/faithful --corpus data/lfw-structure-1 --out labels.json

@@ -102,18 +102,10 @@ struct BenchTrainingArguments: ParsableArguments {
     @Option(help: "Name features: builtin, precomputed, minilm or minilm-mean (default: precomputed when the corpus has them, else minilm when its model files are present, else builtin).")
     var nameEncoder: NameEncoderChoice?
 
-    @Option(help: ArgumentHelp("Temperature T of trained methods' per-face confidence, softmax(score / T + b·[NONAME]) (1); fit T and b on another corpus with `secla align --fit-calibration`.", valueName: "T"))
-    var confidenceTemperature: Double?
-
-    @Option(help: ArgumentHelp("NONAME offset b of trained methods' per-face confidence (0).", valueName: "b"))
-    var confidenceNonameOffset: Double?
-
-    @Option(help: ArgumentHelp("Trained methods: names seen in only one image get this quantile of the real-name appearance scores (label-free; off by default).", valueName: "q"))
-    var singletonQuantile: Double?
+    /// Trained methods' labelling: NONAME cost, singleton names, confidence calibration.
+    @OptionGroup var scoring: ScoringArguments
 
     func validate() throws {
-        if let q = singletonQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--singleton-quantile must be in [0, 1] (got \(q))") }
-        if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1 (got \(epochs))") }
         if let stage1Epochs, stage1Epochs < 1 { throw ValidationError("--stage1-epochs must be ≥ 1 (got \(stage1Epochs))") }
         if let batchSize, batchSize < 2 { throw ValidationError("--batch-size must be ≥ 2 (got \(batchSize))") }
@@ -127,9 +119,7 @@ struct BenchTrainingArguments: ParsableArguments {
         s.stage1Epochs = stage1Epochs
         s.batchSize = batchSize
         s.encoder = nameEncoder
-        s.confidenceTemperature = confidenceTemperature
-        s.singletonQuantile = singletonQuantile
-        s.confidenceNoNameOffset = confidenceNonameOffset
+        s.scoring = scoring.options(rule: s.assignments[0])
         return s
     }
 
@@ -139,10 +129,7 @@ struct BenchTrainingArguments: ParsableArguments {
         if let stage1Epochs { args += ["--stage1-epochs", "\(stage1Epochs)"] }
         if let batchSize { args += ["--batch-size", "\(batchSize)"] }
         if let nameEncoder { args += ["--name-encoder", nameEncoder.rawValue] }
-        if let confidenceTemperature { args += ["--confidence-temperature", "\(confidenceTemperature)"] }
-        if let singletonQuantile { args += ["--singleton-quantile", "\(singletonQuantile)"] }
-        if let confidenceNonameOffset { args += ["--confidence-noname-offset=\(confidenceNonameOffset)"] }  // "=": usually negative
-        return args
+        return args + scoring.arguments
     }
 }
 

@@ -25,33 +25,49 @@ struct InferenceArguments: ParsableArguments {
     @Option(help: "argmax: each face its best candidate (official); hungarian: one face per real name within an image.")
     var assignment: AssignmentRule = .argmax
 
+    @OptionGroup var scoring: ScoringArguments
+
+    var options: InferenceOptions { scoring.options(rule: assignment) }
+}
+
+/// How a trained model's scores become labels and confidences, whatever the assignment rule (train, align, bench).
+struct ScoringArguments: ParsableArguments {
     @Option(help: ArgumentHelp("A real name must score above this to beat NONAME (default: no threshold, as the official code).", valueName: "score"))
     var nonameThreshold: Double?
 
     @Option(help: ArgumentHelp("Label-free NONAME cost: the threshold is this quantile of the faces' best real-name scores over the corpus (overrides --noname-threshold).", valueName: "q"))
     var nonameQuantile: Double?
 
-    @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T + b·[NONAME]) over the face's candidates (1).", valueName: "T"))
-    var confidenceTemperature: Double?
-
-    @Option(help: ArgumentHelp("NONAME offset b of the per-face confidence (0).", valueName: "b"))
-    var confidenceNonameOffset: Double?
-
     @Option(help: ArgumentHelp("Names seen in only one image get this quantile of the real-name appearance scores instead of their own (label-free; the layout term then decides).", valueName: "q"))
     var singletonQuantile: Double?
 
+    @Option(help: ArgumentHelp("Temperature T of the per-face confidence, softmax(score / T + b·[NONAME]) over the face's candidates (1); fit T and b on another labelled corpus with `secla align --fit-calibration`.", valueName: "T"))
+    var confidenceTemperature: Double?
+
+    @Option(help: ArgumentHelp("NONAME offset b of the per-face confidence (0); negative values as --confidence-noname-offset=-0.7.", valueName: "b"))
+    var confidenceNonameOffset: Double?
+
     func validate() throws {
-        if let q = nonameQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--noname-quantile must be in [0, 1] (got \(q))") }
+        for (name, q) in [("--noname-quantile", nonameQuantile), ("--singleton-quantile", singletonQuantile)] {
+            if let q, !(q >= 0 && q <= 1) { throw ValidationError("\(name) must be in [0, 1] (got \(q))") }
+        }
         if let t = confidenceTemperature, !(t > 0 && t.isFinite) { throw ValidationError("--confidence-temperature must be positive (got \(t))") }
-        if let q = singletonQuantile, !(q >= 0 && q <= 1) { throw ValidationError("--singleton-quantile must be in [0, 1] (got \(q))") }
+        if let b = confidenceNonameOffset, !b.isFinite { throw ValidationError("--confidence-noname-offset must be finite") }
     }
 
-    var options: InferenceOptions {
-        var options = InferenceOptions(rule: assignment, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
+    func options(rule: AssignmentRule) -> InferenceOptions {
+        var options = InferenceOptions(rule: rule, noNameThreshold: nonameThreshold, noNameQuantile: nonameQuantile,
                                        confidenceTemperature: confidenceTemperature)
         options.singletonQuantile = singletonQuantile
         options.confidenceNoNameOffset = confidenceNonameOffset
         return options
+    }
+
+    /// The same options as command-line arguments, for a child process; "=" keeps negative values attached.
+    var arguments: [String] {
+        [("--noname-threshold", nonameThreshold), ("--noname-quantile", nonameQuantile), ("--singleton-quantile", singletonQuantile),
+         ("--confidence-temperature", confidenceTemperature), ("--confidence-noname-offset", confidenceNonameOffset)]
+            .compactMap { name, value in value.map { "\(name)=\($0)" } }
     }
 }
 
