@@ -126,8 +126,8 @@ public struct BergBaseline: Sendable {
             }
         }
         initial.sort()
-        let nullCost = noNameCost ?? Self.quantile(initial, noNameQuantile, fallback: 0)
-        let unseen = unseenNameScore ?? Self.quantile(initial, unseenNameQuantile, fallback: nullCost + 1)
+        let nullCost = noNameCost ?? Statistics.quantile(sorted: initial, noNameQuantile) ?? 0
+        let unseen = unseenNameScore ?? Statistics.quantile(sorted: initial, unseenNameQuantile) ?? nullCost + 1
 
         // assigned[f]: index into `data.nameTexts`, or -1 for NONAME / no name.
         var assigned = [Int](repeating: -1, count: data.faceCount)
@@ -207,13 +207,11 @@ public struct BergBaseline: Sendable {
     public static func layoutBonus(_ sample: Sample, _ prior: LayoutPrior) -> [[Double]] {
         let names = LayoutFeatures.names(of: sample)
         let nameCount = names.first?.nameCount ?? 0
-        // A bare name list (CelebTo: no mention positions, no caption) has an arbitrary order, not a mention order.
-        let ranked = sample.caption != nil || sample.names.allSatisfy { $0.isNoName || $0.mention != nil }
         return LayoutFeatures.faces(of: sample).map { f in
             names.map { n in
                 guard f.hasBox else { return 0 }
                 if n.isNoName { return f.sizeRank >= nameCount ? prior.noNameBonus : 0 }
-                guard ranked, let rank = n.mentionRank else { return 0 }
+                guard let rank = n.mentionRank else { return 0 }  // nil for a bare label list (CelebTo): no mention order
                 return (rank == f.sizeRank ? prior.rankBonus : 0) - prior.rankDistancePenalty * Double(abs(rank - f.sizeRank))
             }
         }
@@ -229,13 +227,6 @@ public struct BergBaseline: Sendable {
             } + (data.hasNoName[s] ? [sample.names.firstIndex { $0.isNoName }] : [])
             return layoutBonus(sample, prior).map { row in columns.map { $0.map { row[$0] } ?? 0 } }
         }
-    }
-
-    /// The q-quantile of sorted values, without interpolation: the value at rank round(q·(n−1)).
-    static func quantile(_ sorted: [Double], _ q: Double, fallback: Double) -> Double {
-        guard !sorted.isEmpty, q.isFinite else { return fallback }
-        let clamped = min(1, max(0, q))
-        return sorted[Int((clamped * Double(sorted.count - 1)).rounded())]
     }
 
     /// The corpus reduced to what the iterations need: normalised descriptors, and per sample its faces and its

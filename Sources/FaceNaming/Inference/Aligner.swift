@@ -107,7 +107,7 @@ public enum Aligner {
         }
         guard !real.isEmpty else { return }
         real.sort()
-        let constant = real[min(real.count - 1, max(0, Int((q * Double(real.count - 1)).rounded())))]
+        guard let constant = Statistics.quantile(sorted: real, q) else { return }
         for (i, s) in samples.enumerated() {
             for (c, r) in features.nameRows[s].enumerated() where r != noNameRow && count[r] == 1 {
                 for f in scores[i].indices { scores[i][f][c] = constant }
@@ -123,9 +123,9 @@ public enum Aligner {
         let x = Tensor(zeros: [pairs, k])  // (pairs, k)
         var cell = 0
         for s in samples {
-            for f in features.faceLayouts[s] {
-                for n in features.nameLayouts[s] { LayoutFeatures.pair(f, n, into: x.pointer + cell * k); cell += 1 }
-            }
+            let block = LayoutFeatures.matrix(faces: features.faceLayouts[s], names: features.nameLayouts[s])  // (faces·names, k)
+            (x.pointer + cell * k).update(from: block, count: block.count)
+            cell += block.count / k
         }
         let g = Graph()
         let h = g.value(heads.layoutScores(g, g.constant(x)))  // (pairs, 1)
@@ -156,6 +156,8 @@ public enum Aligner {
         let names = sample.names
         let noNameColumns = names.indices.filter { names[$0].isNoName }
         let threshold = options.noNameThreshold
+        let calibration = ConfidenceCalibration(temperature: options.confidenceTemperature ?? 1,
+                                                noNameOffset: options.confidenceNoNameOffset ?? 0)
         // Effective score of each candidate: NONAME columns raised to the threshold.
         func effective(_ row: [Float], _ c: Int) -> Double {
             let s = Double(row[c])
@@ -189,21 +191,12 @@ public enum Aligner {
             let (row, chosen) = pair
             let name = chosen.map { names[$0].text } ?? noName
             let score = chosen.map { Double(row[$0]) } ?? (threshold ?? 0)
-            // Best score per distinct text, for the runner-up and the confidence.
-            var best = [String: Double](), order = [String]()
-            for c in names.indices {
-                let s = Double(row[c])
-                if let old = best[names[c].text] { best[names[c].text] = max(old, s) } else { best[names[c].text] = s; order.append(names[c].text) }
-            }
-            let runnerUp = order.filter { $0 != name }.max { best[$0]! < best[$1]! }
-            let invT = 1 / (options.confidenceTemperature ?? 1), offset = options.confidenceNoNameOffset ?? 0
-            let noNameTexts = Set(names.filter(\.isNoName).map(\.text))
-            var logits = [String: Double]()
-            for (text, score) in best { logits[text] = score * invT + (noNameTexts.contains(text) ? offset : 0) }
-            let top = logits.values.max() ?? 0
-            let partition = logits.values.reduce(0) { $0 + exp($1 - top) }
-            let confidence = logits[name].map { exp($0 - top) / partition } ?? 0
-            return FaceLabel(box: face.box, name: name, score: score, runnerUp: runnerUp, runnerUpScore: runnerUp.flatMap { best[$0] },
+            // Candidates merged by text (best score each), for the runner-up and the confidence.
+            let merged = ConfidenceCalibration.candidates(names, scores: row)
+            let runnerUp = merged.filter { $0.text != name }.max { $0.score < $1.score }
+            let p = calibration.probabilities(merged)
+            let confidence = merged.firstIndex { $0.text == name }.map { p[$0] } ?? 0
+            return FaceLabel(box: face.box, name: name, score: score, runnerUp: runnerUp?.text, runnerUpScore: runnerUp?.score,
                              confidence: confidence)
         }
     }
@@ -230,6 +223,6 @@ public enum Aligner {
         }
         guard !best.isEmpty else { return nil }
         best.sort()
-        return best[min(best.count - 1, max(0, Int((q * Double(best.count - 1)).rounded())))]
+        return Statistics.quantile(sorted: best, q)
     }
 }

@@ -25,6 +25,33 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         case noNameOffset = "noname_offset"
     }
 
+    /// One face's candidates merged by text, in first-occurrence order: each distinct text with its best score.
+    public struct Candidate: Equatable, Sendable {
+        public var text: String
+        public var score: Double
+        public var isNoName: Bool
+    }
+
+    public static func candidates(_ names: [CandidateName], scores row: [Float]) -> [Candidate] {
+        var merged = [Candidate](), position = [String: Int]()
+        for (c, name) in names.enumerated() {
+            let s = Double(row[c])
+            if let i = position[name.text] { merged[i].score = max(merged[i].score, s); continue }
+            position[name.text] = merged.count
+            merged.append(Candidate(text: name.text, score: s, isNoName: name.isNoName))
+        }
+        return merged
+    }
+
+    /// softmax(score / T + b·[NONAME]) over `candidates`, summed in candidate order.
+    public func probabilities(_ candidates: [Candidate]) -> [Double] {
+        let logits = candidates.map { $0.score / temperature + ($0.isNoName ? noNameOffset : 0) }
+        guard let top = logits.max() else { return [] }
+        let e = logits.map { exp($0 - top) }
+        let partition = e.reduce(0, +)
+        return e.map { $0 / partition }
+    }
+
     /// The (T, b) minimising the mean NLL of each labelled real face's gold text; nil when no face's gold text is
     /// among its candidates. The NLL is convex in (1/T, b) (a log-sum-exp of linear functions minus a linear one), so
     /// damped Newton steps from (1, 0) find the minimum.
@@ -32,12 +59,10 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         // Per face: the best score of each distinct candidate text, which texts are NONAME, and the gold position.
         var faces = [(s: [Double], noName: [Double], gold: Int)]()
         for (sample, matrix) in zip(samples, scores) {
-            var texts = [String](), noName = [Double]()
-            for c in sample.names where !texts.contains(c.text) { texts.append(c.text); noName.append(c.isNoName ? 1 : 0) }
             for (face, row) in zip(sample.faces, matrix) {
-                guard let gold = face.label, !face.wrong, let g = texts.firstIndex(of: gold) else { continue }
-                let best = texts.map { t in sample.names.indices.filter { sample.names[$0].text == t }.map { Double(row[$0]) }.max()! }
-                faces.append((best, noName, g))
+                let merged = candidates(sample.names, scores: row)
+                guard let gold = face.label, !face.wrong, let g = merged.firstIndex(where: { $0.text == gold }) else { continue }
+                faces.append((merged.map(\.score), merged.map { $0.isNoName ? 1 : 0 }, g))
             }
         }
         guard !faces.isEmpty else { return nil }
