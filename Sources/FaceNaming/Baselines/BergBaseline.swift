@@ -60,6 +60,9 @@ public struct BergBaseline: Sendable {
     public var unseenNameQuantile = 0.7
     /// The layout prior added to the per-image assignment scores; nil = appearance only (the classical baseline).
     public var layout: LayoutPrior?
+    /// Per-pair bonuses that replace `layout`'s: per sample, per face, per candidate (in `sample.names` order), in
+    /// cosine units; e.g. a trained model's learned layout term h, scaled (`PrototypeRefinement`).
+    public var pairBonuses: [[[Double]]]?
 
     /// Bonuses in units of the cosine score (see the header comment).
     public struct LayoutPrior: Equatable, Sendable {
@@ -96,35 +99,11 @@ public struct BergBaseline: Sendable {
     /// features or a face has no valid row or a non-finite descriptor.
     public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
         let data = try Prepared(corpus)
-        let d = data.dimension
-        let bonuses = layout.map { Self.layoutBonuses(corpus, data, $0) }
-        let nameCount = data.nameTexts.count
+        let bonuses = pairBonuses.map { Self.columns(corpus, data, $0) } ?? layout.map { Self.layoutBonuses(corpus, data, $0) }
+        let bonusesInFirstRound = pairBonuses != nil || layout?.inFirstRound == true
 
-        var sums = [Double](repeating: 0, count: nameCount * d)
-        var counts = [Int](repeating: 0, count: nameCount)
-        var squaredNorms = [Double](repeating: 0, count: nameCount)
-
-        // Uniform initial model: every face counts for every (distinct) real name of its caption.
-        for (s, faces) in data.faceIndices.enumerated() {
-            for n in data.names[s] {
-                for f in faces { data.accumulate(face: f, into: &sums, name: n) }
-                counts[n] += faces.count
-            }
-        }
-        data.updateSquaredNorms(sums, into: &squaredNorms)
-
-        // Costs from the initial score distribution (pairs with a model only).
-        var initial = [Double]()
-        initial.reserveCapacity(data.faceCount * 2)
-        for (s, faces) in data.faceIndices.enumerated() {
-            for f in faces {
-                for n in data.names[s] {
-                    if let c = data.leaveOneOutCosine(face: f, name: n, included: true, sums: sums, counts: counts, squaredNorms: squaredNorms) {
-                        initial.append(c)
-                    }
-                }
-            }
-        }
+        var (sums, counts, squaredNorms) = Self.uniformModel(data)
+        var initial = Self.initialScores(data, sums: sums, counts: counts, squaredNorms: squaredNorms)
         initial.sort()
         let nullCost = noNameCost ?? Statistics.quantile(sorted: initial, noNameQuantile) ?? 0
         let unseen = unseenNameScore ?? Statistics.quantile(sorted: initial, unseenNameQuantile) ?? nullCost + 1
@@ -153,7 +132,7 @@ public struct BergBaseline: Sendable {
                                                       squaredNorms: squaredNorms) ?? unseen
                     } + (data.hasNoName[s] ? [nullCost] : [])
                 }
-                if let bonuses, let layout, hasAssignment || layout.inFirstRound {
+                if let bonuses, hasAssignment || bonusesInFirstRound {
                     for i in scores.indices { for j in scores[i].indices { scores[i][j] += bonuses[s][i][j] } }
                 }
                 for (f, c) in zip(faces, Assignment.assignNames(scores: scores, isNoName: isNoName)) {
@@ -201,6 +180,47 @@ public struct BergBaseline: Sendable {
         return (predictions, rounds, changed)
     }
 
+    /// The uniform initial model: every face counts for every (distinct) real name of its caption. Per name: the sum
+    /// of its faces' unit descriptors (names × dimension), their count, and the sum's squared norm.
+    static func uniformModel(_ data: Prepared) -> (sums: [Double], counts: [Int], squaredNorms: [Double]) {
+        let d = data.dimension, nameCount = data.nameTexts.count
+        var sums = [Double](repeating: 0, count: nameCount * d)
+        var counts = [Int](repeating: 0, count: nameCount)
+        var squaredNorms = [Double](repeating: 0, count: nameCount)
+        for (s, faces) in data.faceIndices.enumerated() {
+            for n in data.names[s] {
+                for f in faces { data.accumulate(face: f, into: &sums, name: n) }
+                counts[n] += faces.count
+            }
+        }
+        data.updateSquaredNorms(sums, into: &squaredNorms)
+        return (sums, counts, squaredNorms)
+    }
+
+    /// The leave-one-out cosines of every (face, real candidate) pair under the uniform model (pairs with a model
+    /// only), unsorted: the distribution the NONAME cost and the unseen-name score are quantiles of.
+    static func initialScores(_ data: Prepared, sums: [Double], counts: [Int], squaredNorms: [Double]) -> [Double] {
+        var initial = [Double]()
+        initial.reserveCapacity(data.faceCount * 2)
+        for (s, faces) in data.faceIndices.enumerated() {
+            for f in faces {
+                for n in data.names[s] {
+                    if let c = data.leaveOneOutCosine(face: f, name: n, included: true, sums: sums, counts: counts, squaredNorms: squaredNorms) {
+                        initial.append(c)
+                    }
+                }
+            }
+        }
+        return initial
+    }
+
+    /// The uniform model's leave-one-out cosines of every (face, real candidate) pair of `corpus` that has a model.
+    public static func initialScores(_ corpus: Corpus) throws -> [Double] {
+        let data = try Prepared(corpus)
+        let model = uniformModel(data)
+        return initialScores(data, sums: model.sums, counts: model.counts, squaredNorms: model.squaredNorms)
+    }
+
     /// The layout bonus of every (face, candidate) pair of `sample`: [face][candidate], candidates in `sample.names`
     /// order (a repeated name gets the same bonus each time). All zero when the image's faces have no boxes; no rank
     /// terms when the names carry no mention order (no `mention`, no caption).
@@ -220,12 +240,17 @@ public struct BergBaseline: Sendable {
     /// Per sample, per face, per score column (distinct real names in `data.names` order, then NONAME when the
     /// caption has it), the layout bonus.
     static func layoutBonuses(_ corpus: Corpus, _ data: Prepared, _ prior: LayoutPrior) -> [[[Double]]] {
+        columns(corpus, data, corpus.samples.map { layoutBonus($0, prior) })
+    }
+
+    /// Per-candidate bonuses ([sample][face][candidate in `sample.names` order]) rearranged into score columns.
+    static func columns(_ corpus: Corpus, _ data: Prepared, _ perCandidate: [[[Double]]]) -> [[[Double]]] {
         zip(corpus.samples, data.names.indices).map { sample, s in
             // The column of each distinct name is its first candidate; NONAME's the first NONAME candidate.
             let columns = data.names[s].map { id in
                 sample.names.firstIndex { !$0.isNoName && $0.text == data.nameTexts[id] }
             } + (data.hasNoName[s] ? [sample.names.firstIndex { $0.isNoName }] : [])
-            return layoutBonus(sample, prior).map { row in columns.map { $0.map { row[$0] } ?? 0 } }
+            return perCandidate[s].map { row in columns.map { $0.map { row[$0] } ?? 0 } }
         }
     }
 

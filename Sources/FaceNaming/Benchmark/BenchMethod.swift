@@ -55,7 +55,11 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     /// "SECLA faithful + Hungarian"; a method without a rule keeps its own name.
     public func displayName(rule: AssignmentRule?) -> String {
         guard let rule else { return displayName }
-        return displayName + " + " + (rule == .hungarian ? "Hungarian" : "arg-max")
+        switch rule {
+        case .argmax: return displayName + " + arg-max"
+        case .hungarian: return displayName + " + Hungarian"
+        case .prototypes: return displayName + " + prototypes"
+        }
     }
 
     /// Parses "secla,berg" or "all"; throws naming the unknown entry.
@@ -79,7 +83,7 @@ extension AssignmentRule {
     /// Parses "argmax,hungarian"; throws naming the unknown entry.
     public static func parseList(_ text: String) throws(ConfigError) -> [AssignmentRule] {
         let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !entries.isEmpty else { throw ConfigError("--assignment is empty; give argmax, hungarian or argmax,hungarian") }
+        guard !entries.isEmpty else { throw ConfigError("--assignment is empty; give argmax, hungarian, prototypes or a list such as argmax,hungarian") }
         var result = [AssignmentRule]()
         for entry in entries {
             guard let rule = AssignmentRule(rawValue: entry) else {

@@ -191,7 +191,7 @@ public enum BenchRunner {
                 let features = try FeatureIndex.build(corpus, encoder: try options.encoder.make(for: corpus))
                 for rule in settings.assignments.dropFirst() {
                     let start = Date()
-                    let more = Aligner.label(corpus: corpus, heads: heads, features: features, samples: Array(corpus.samples.indices),
+                    let more = try Aligner.label(corpus: corpus, heads: heads, features: features, samples: Array(corpus.samples.indices),
                                              options: settings.inference(rule))
                     let seconds = Date().timeIntervalSince(start)
                     rows.append(row(rule, more.map { $0.map(\.name) }, epochs: epochs, training: result.trainingSeconds,

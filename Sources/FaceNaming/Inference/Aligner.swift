@@ -19,6 +19,10 @@ public enum AssignmentRule: String, Codable, CaseIterable, Sendable {
     case argmax
     /// One-to-one within an image (Hungarian).
     case hungarian
+    /// One-to-one within an image, with appearance from name prototypes pooled over the labelled images and the
+    /// model's layout term (`PrototypeRefinement`). Needs the whole labelled set; a single image falls back to
+    /// `hungarian`.
+    case prototypes
 }
 
 public struct InferenceOptions: Codable, Equatable, Sendable {
@@ -156,8 +160,6 @@ public enum Aligner {
         let names = sample.names
         let noNameColumns = names.indices.filter { names[$0].isNoName }
         let threshold = options.noNameThreshold
-        let calibration = ConfidenceCalibration(temperature: options.confidenceTemperature ?? 1,
-                                                noNameOffset: options.confidenceNoNameOffset ?? 0)
         // Effective score of each candidate: NONAME columns raised to the threshold.
         func effective(_ row: [Float], _ c: Int) -> Double {
             let s = Double(row[c])
@@ -173,7 +175,7 @@ public enum Aligner {
                 if let t = threshold, !names[best].isNoName, effective(row, best) <= t { return noNameColumns.first }
                 return best
             }
-        case .hungarian:
+        case .hungarian, .prototypes:
             // Candidates by distinct text (duplicates score alike); one virtual NONAME when the caption has none but a
             // threshold is set.
             var columns = [Int](), seen = Set<String>()
@@ -187,6 +189,15 @@ public enum Aligner {
                 k >= 0 && k < columns.count ? columns[k] : nil
             }
         }
+        return faceLabels(sample, scores: scores, choice: choice, options: options)
+    }
+
+    /// Labels for the faces of one sample with the chosen candidate index per face (nil: NONAME without a NONAME
+    /// candidate; its score is the threshold, or 0).
+    static func faceLabels(_ sample: Sample, scores: [[Float]], choice: [Int?], options: InferenceOptions) -> [FaceLabel] {
+        let names = sample.names, threshold = options.noNameThreshold
+        let calibration = ConfidenceCalibration(temperature: options.confidenceTemperature ?? 1,
+                                                noNameOffset: options.confidenceNoNameOffset ?? 0)
         return zip(sample.faces, zip(scores, choice)).map { face, pair in
             let (row, chosen) = pair
             let name = chosen.map { names[$0].text } ?? noName
@@ -202,10 +213,22 @@ public enum Aligner {
     }
 
     /// Labels every sample in `samples` (corpus indices).
+    /// With the `prototypes` rule the names come from `PrototypeRefinement` over `samples` (the NONAME threshold and
+    /// quantile do not apply to it); scores, runner-ups and confidences are the model's own, as with the other rules.
+    /// Throws only for `prototypes` when the corpus has no usable face descriptors.
     public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
-                             options: InferenceOptions = .init()) -> [[FaceLabel]] {
+                             options: InferenceOptions = .init()) throws -> [[FaceLabel]] {
         let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         var options = options
+        if options.rule == .prototypes {
+            let refined = try PrototypeRefinement().predict(corpus: corpus, heads: heads, features: features, samples: samples)
+            return zip(samples, zip(all, refined.predictions)).map { s, pair in
+                let sample = corpus.samples[s]
+                // "NONAME" without a candidate of that exact text (e.g. only "NONAMEWRONG") stays "NONAME".
+                let choice: [Int?] = pair.1.map { name in sample.names.firstIndex { $0.text == name } }
+                return faceLabels(sample, scores: pair.0, choice: choice, options: options)
+            }
+        }
         if let q = options.noNameQuantile {
             options.noNameThreshold = noNameCost(quantile: q, scores: all, samples: samples.map { corpus.samples[$0] })
         }

@@ -181,7 +181,7 @@ public enum SECLARun {
                        pairs: Double, epochsRun: Int, resumedFromEpoch: Int? = nil, method: String = "secla",
                        bootstrap: [BootstrapEpoch]? = nil) throws -> (result: RunResult, labels: [[FaceLabel]]) {
         let labelStart = Date()
-        let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: evaluate, options: options.inference)
+        let labels = try Aligner.label(corpus: corpus, heads: heads, features: features, samples: evaluate, options: options.inference)
         let labellingSeconds = Date().timeIntervalSince(labelStart)
         let evaluatedSamples = evaluate.map { corpus.samples[$0] }
         let hasGold = evaluatedSamples.contains { $0.faces.contains { $0.label != nil } }

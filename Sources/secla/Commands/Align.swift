@@ -65,7 +65,7 @@ struct Align: ParsableCommand {
             print(String(format: "confidence calibration (negative log-likelihood fit on %@): --confidence-temperature %.4g --confidence-noname-offset=%.4g",
                          corpus.source, c.temperature, c.noNameOffset))  // "=" because b is usually negative
         }
-        let labels = Aligner.label(corpus: corpus, heads: heads, features: features, samples: samples, options: inference.options)
+        let labels = try Aligner.label(corpus: corpus, heads: heads, features: features, samples: samples, options: inference.options)
         let seconds = Date().timeIntervalSince(start)
         if let out { try SECLARun.writeLabels(corpus: corpus, samples: samples, labels: labels, to: out) }
         let hasGold = corpus.samples.contains { $0.faces.contains { $0.label != nil } }
