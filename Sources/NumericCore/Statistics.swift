@@ -7,4 +7,12 @@ public enum Statistics {
         guard !sorted.isEmpty, q.isFinite else { return nil }
         return sorted[Int((min(1, max(0, q)) * Double(sorted.count - 1)).rounded())]
     }
+
+    /// Sample standard deviation (divisor n − 1); nil for fewer than two values.
+    public static func sampleStandardDeviation(_ values: [Double]) -> Double? {
+        guard values.count > 1 else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
+        return variance.squareRoot()
+    }
 }

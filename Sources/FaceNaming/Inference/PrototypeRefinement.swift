@@ -35,14 +35,6 @@ public struct PrototypeRefinement: Sendable {
         return result
     }
 
-    /// Sample standard deviation; nil for fewer than two values.
-    static func spread(_ values: [Double]) -> Double? {
-        guard values.count > 1 else { return nil }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-        return variance.squareRoot()
-    }
-
     /// κ = spread of the model's appearance scores over (face, real candidate) pairs / spread of the alternation's
     /// initial leave-one-out cosines. `appearance`: per sample of `corpus`, [face][candidate]. 1 when either spread is
     /// undefined or zero.
@@ -53,7 +45,8 @@ public struct PrototypeRefinement: Sendable {
                 for (c, name) in sample.names.enumerated() where !name.isNoName { model.append(Double(row[c])) }
             }
         }
-        guard let a = spread(model), let b = spread(try BergBaseline.initialScores(corpus)), a > 0, b > 0 else { return 1 }
+        guard let a = Statistics.sampleStandardDeviation(model),
+              let b = Statistics.sampleStandardDeviation(try BergBaseline.initialScores(corpus)), a > 0, b > 0 else { return 1 }
         return a / b
     }
 
