@@ -14,6 +14,9 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case berg
     /// The same with the tuned layout prior in its per-image assignment (`BergBaseline.withLayout`).
     case bergLayout = "berg-layout"
+    /// The alternation with a layout prior learned from the images appearance resolves in `bergLayout`'s result
+    /// (`LearnedLayoutPrior`; beyond the paper).
+    case bergLearned = "berg-learned"
     /// SECLA, faithful preset (`TrainingConfig.faithful`).
     case secla
     /// SECLA, clean preset (`TrainingConfig.clean`).
@@ -43,6 +46,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .heuristic: return "Largest face → first name"
         case .berg: return "Berg-style alternation"
         case .bergLayout: return "Berg-style alternation + layout"
+        case .bergLearned: return "Berg-style alternation + learned layout prior"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"
@@ -59,6 +63,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .argmax: return displayName + " + arg-max"
         case .hungarian: return displayName + " + Hungarian"
         case .prototypes: return displayName + " + prototypes"
+        case .learnedPrior: return displayName + " + prototypes + learned prior"
         }
     }
 
@@ -83,7 +88,7 @@ extension AssignmentRule {
     /// Parses "argmax,hungarian"; throws naming the unknown entry.
     public static func parseList(_ text: String) throws(ConfigError) -> [AssignmentRule] {
         let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !entries.isEmpty else { throw ConfigError("--assignment is empty; give argmax, hungarian, prototypes or a list such as argmax,hungarian") }
+        guard !entries.isEmpty else { throw ConfigError("--assignment is empty; give argmax, hungarian, prototypes, learned-prior or a list such as argmax,hungarian") }
         var result = [AssignmentRule]()
         for entry in entries {
             guard let rule = AssignmentRule(rawValue: entry) else {

@@ -157,9 +157,10 @@ public enum BenchRunner {
             let start = Date()
             let predictions = baseline.predict(corpus.samples, seed: seed)
             rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
-        case .berg, .bergLayout:
+        case .berg, .bergLayout, .bergLearned:
             let start = Date()
-            let (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
+            var (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
+            if method == .bergLearned { predictions = try LearnedLayoutPrior.refine(corpus: corpus, start: predictions).predictions }
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))

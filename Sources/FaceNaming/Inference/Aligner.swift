@@ -23,6 +23,9 @@ public enum AssignmentRule: String, Codable, CaseIterable, Sendable {
     /// model's layout term (`PrototypeRefinement`). Needs the whole labelled set; a single image falls back to
     /// `hungarian`.
     case prototypes
+    /// `prototypes`, then the alternation again with a layout prior learned from the images appearance resolves in
+    /// that result (`LearnedLayoutPrior`) instead of the model's layout term. Needs the whole labelled set.
+    case learnedPrior = "learned-prior"
 }
 
 public struct InferenceOptions: Codable, Equatable, Sendable {
@@ -175,7 +178,7 @@ public enum Aligner {
                 if let t = threshold, !names[best].isNoName, effective(row, best) <= t { return noNameColumns.first }
                 return best
             }
-        case .hungarian, .prototypes:
+        case .hungarian, .prototypes, .learnedPrior:
             // Candidates by distinct text (duplicates score alike); one virtual NONAME when the caption has none but a
             // threshold is set.
             var columns = [Int](), seen = Set<String>()
@@ -220,8 +223,8 @@ public enum Aligner {
                              options: InferenceOptions = .init()) throws -> [[FaceLabel]] {
         let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         var options = options
-        if options.rule == .prototypes {
-            let refined = try PrototypeRefinement().predict(corpus: corpus, heads: heads, features: features, samples: samples)
+        if options.rule == .prototypes || options.rule == .learnedPrior {
+            let refined = try PrototypeRefinement(learnedPriorRefits: options.rule == .learnedPrior ? 1 : 0).predict(corpus: corpus, heads: heads, features: features, samples: samples)
             return zip(samples, zip(all, refined.predictions)).map { s, pair in
                 let sample = corpus.samples[s]
                 // "NONAME" without a candidate of that exact text (e.g. only "NONAMEWRONG") stays "NONAME".

@@ -24,7 +24,11 @@ public struct PrototypeRefinement: Sendable {
     /// The alternation (its NONAME cost, unseen-name score and number of rounds); its own layout prior is not used.
     public var alternation = BergBaseline()
 
-    public init(scale: Double? = nil) { self.scale = scale }
+    /// After the alternation, fit a `LearnedLayoutPrior` on its labels and run the alternation again with it this many
+    /// times (0: prototype refinement alone; `AssignmentRule.learnedPrior` uses 1).
+    public var learnedPriorRefits = 0
+
+    public init(scale: Double? = nil, learnedPriorRefits: Int = 0) { self.scale = scale; self.learnedPriorRefits = learnedPriorRefits }
 
     /// Per sample in `samples`, [face][candidate]: h(layout(f, c)) alone (all zero for a model without layout).
     public static func layoutScores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) -> [[[Float]]] {
@@ -67,6 +71,8 @@ public struct PrototypeRefinement: Sendable {
         var berg = alternation
         berg.layout = nil
         berg.pairBonuses = h.map { $0.map { $0.map { Double($0) / kappa } } }
-        return (try berg.predict(corpus).predictions, kappa)
+        let predictions = try berg.predict(corpus).predictions
+        guard learnedPriorRefits > 0 else { return (predictions, kappa) }
+        return (try LearnedLayoutPrior.refine(corpus: corpus, start: predictions, alternation: alternation, refits: learnedPriorRefits).predictions, kappa)
     }
 }

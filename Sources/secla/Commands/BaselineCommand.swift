@@ -12,9 +12,10 @@ enum BaselineMethod: String, CaseIterable, ExpressibleByArgument {
     var baseline: Baseline? { Baseline(rawValue: rawValue) }
 }
 
-/// Whether the Berg baseline uses the layout prior; `both` scores it with and without.
+/// Which layout prior the Berg baseline uses: none, the hand prior, the learned prior (`LearnedLayoutPrior`, fitted on
+/// the hand-prior result); `both` scores off and on, `all` all three.
 enum BaselineLayoutChoice: String, CaseIterable, ExpressibleByArgument {
-    case off, on, both
+    case off, on, learned, both, all
 }
 
 struct BaselineCommand: ParsableCommand {
@@ -26,7 +27,8 @@ struct BaselineCommand: ParsableCommand {
             faces-only accuracy, NONAME precision and recall and the CelebTo accuracy for each predictor: the
             reference points a trained model must beat.
             --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it (BergBaseline.LayoutPrior)
-            (default weights: the tuned BergBaseline.withLayout preset).
+            (default weights: the tuned BergBaseline.withLayout preset); --layout learned runs it again with a layout prior learned,
+            without labels, from the images appearance resolves in that result (LearnedLayoutPrior, docs/layout-features.md).
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
                      secla baseline --method berg --layout both --corpus data/lfw-like
             """
@@ -38,7 +40,7 @@ struct BaselineCommand: ParsableCommand {
             help: "Which predictors to score: \(BaselineMethod.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but berg, which needs face features).")
     var method: [BaselineMethod] = BaselineMethod.allCases.filter { $0 != .berg }
 
-    @Option(help: "Layout prior of the berg method: off, on, or both (two rows).")
+    @Option(help: "Layout prior of the berg method: off, on (hand prior), learned (fitted on the hand-prior result), both (off and on) or all (three rows).")
     var layout: BaselineLayoutChoice = .off
 
     @Option(help: "Layout prior: bonus, in cosine units, for a name whose mention rank equals the face's size rank (default: the tuned preset).")
@@ -83,15 +85,25 @@ struct BaselineCommand: ParsableCommand {
             if let w = layoutDistancePenalty { prior.rankDistancePenalty = w }
             if let w = layoutNonameBonus { prior.noNameBonus = w }
             if let first = layoutFirstRound { prior.inFirstRound = first == .on }
-            let variants: [(String, BergBaseline.LayoutPrior?)] = switch layout {
-            case .off: [("berg", nil)]
-            case .on: [("berg-layout", prior)]
-            case .both: [("berg", nil), ("berg-layout", prior)]
+            let variants: [String] = switch layout {
+            case .off: ["berg"]
+            case .on: ["berg-layout"]
+            case .learned: ["berg-learned"]
+            case .both: ["berg", "berg-layout"]
+            case .all: ["berg", "berg-layout", "berg-learned"]
             }
-            for (label, p) in variants {
+            for label in variants {
                 var berg = BergBaseline()
-                berg.layout = p
-                let predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
+                berg.layout = label == "berg" ? nil : prior
+                var predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
+                if label == "berg-learned" {
+                    let refined = try exitingOnDataError { try LearnedLayoutPrior.refine(corpus: corpus, start: predictions) }
+                    predictions = refined.predictions
+                    if let fitted = refined.prior, !json {
+                        print(String(format: "berg-learned: prior fitted on %d resolved images (%d faces), appearance threshold τ %.4f",
+                                     fitted.resolvedImages, fitted.resolvedFaces, fitted.threshold))
+                    }
+                }
                 results[label] = OfficialMetric.evaluate(corpus.samples, predictions: predictions, placement: placement)
                 rows.append(label)
             }
