@@ -9,7 +9,7 @@
 //
 //   P(candidate c | face f) ∝ exp(w · φ(f, c))     over the face's distinct real names and NONAME,
 //
-// fitted by maximum likelihood (small L2, Newton steps) on the faces of images where appearance alone gives the
+// fitted by maximum likelihood (small L2; `ConditionalLogit`) on the faces of images where appearance alone gives the
 // assignment: every real candidate has a prototype of other faces, and for every face exactly its assigned name
 // (none, for a NONAME face) has a leave-one-out cosine above τ. τ is Otsu's threshold of the assignment's
 // leave-one-out cosines (the two modes of right and wrong pairs); no label is read.
@@ -159,38 +159,9 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
             if resolved { images += 1; examples += faceExamples }
         }
         guard !examples.isEmpty else { return nil }
-        let w = fitConditionalLogit(examples, ridge: ridge)
+        let w = ConditionalLogit.fit(examples.map { ConditionalLogit.Choice(options: $0.features, chosen: $0.target) },
+                                     featureCount: featureCount, ridge: ridge)
         return LearnedLayoutPrior(weights: w, threshold: tau, resolvedImages: images, resolvedFaces: examples.count)
-    }
-
-    /// The mean negative log-likelihood of the targets under P(c) ∝ exp(w·φ_c), plus ridge·|w|², minimised by Newton's
-    /// method (the objective is strictly convex for ridge > 0).
-    static func fitConditionalLogit(_ examples: [(features: [[Double]], target: Int)], ridge: Double) -> [Double] {
-        let k = featureCount, n = Double(examples.count)
-        var w = [Double](repeating: 0, count: k)
-        for _ in 0..<100 {
-            var gradient = w.map { 2 * ridge * $0 }
-            var hessian = [Double](repeating: 0, count: k * k)
-            for i in 0..<k { hessian[i * k + i] = 2 * ridge }
-            for example in examples {
-                let p = ConditionalLogit.probabilities(w, example.features)
-                var mean = [Double](repeating: 0, count: k)
-                for (c, phi) in example.features.enumerated() {
-                    for i in 0..<k where phi[i] != 0 {
-                        mean[i] += p[c] * phi[i]
-                        for j in 0..<k where phi[j] != 0 { hessian[i * k + j] += p[c] * phi[i] * phi[j] / n }
-                    }
-                }
-                for i in 0..<k {
-                    gradient[i] += (mean[i] - example.features[example.target][i]) / n
-                    for j in 0..<k { hessian[i * k + j] -= mean[i] * mean[j] / n }
-                }
-            }
-            guard let step = LinearSolve.symmetricPositiveDefinite(hessian, gradient) else { break }
-            for i in 0..<k { w[i] -= step[i] }
-            if step.map(abs).max()! < 1e-9 { break }
-        }
-        return w
     }
 
     /// Fit → alternation, `refits` times, starting from `start` (per sample, per face: a candidate text or "NONAME").
@@ -211,23 +182,5 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
             labels = try berg.predict(corpus).predictions
         }
         return (labels, prior)
-    }
-}
-
-/// P(c) ∝ exp(w·φ_c) over one face's candidates.
-enum ConditionalLogit {
-    static func probabilities(_ w: [Double], _ features: [[Double]]) -> [Double] {
-        let logits = features.map { zip(w, $0).reduce(0) { $0 + $1.0 * $1.1 } }
-        let top = logits.max() ?? 0
-        let e = logits.map { Foundation.exp($0 - top) }
-        let z = e.reduce(0, +)
-        return e.map { $0 / z }
-    }
-
-    /// Mean negative log-likelihood of the targets plus ridge·|w|² (what `fitConditionalLogit` minimises).
-    static func loss(_ w: [Double], _ examples: [(features: [[Double]], target: Int)], ridge: Double) -> Double {
-        var total = 0.0
-        for example in examples { total -= Foundation.log(probabilities(w, example.features)[example.target]) }
-        return total / Double(examples.count) + ridge * w.reduce(0) { $0 + $1 * $1 }
     }
 }
