@@ -119,3 +119,36 @@ import Testing
         #expect(throws: DataError.self) { try LearnedLayoutPrior.fit(corpus: corpus, assignment: [["Ann"]]) }
     }
 }
+
+extension LearnedLayoutPriorTests {
+    /// The labels carry the alternation's names; a face choosing between one real name and NONAME has confidence
+    /// σ((score − runner-up score) / T), recomputed here from the two scores; every score is a cosine (or τ) plus the
+    /// prior's bonus.
+    @Test func labelsCarryTheAlternationsChoiceAndASoftmaxConfidence() throws {
+        var corpus = Self.conventionCorpus(seed: 4, images: 200)
+        // A few images with one name: two options per face.
+        for i in 0..<20 { corpus.samples[i].names = [corpus.samples[i].names[0], CandidateName("NONAME")] }
+        let start = try BergBaseline().predict(corpus).predictions
+        let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: start)
+        let prior = try #require(refined.prior)
+        for t in [0.1, 0.3] {
+            let labels = try prior.labels(corpus: corpus, predictions: refined.predictions, temperature: t)
+            #expect(labels.map { $0.map(\.name) } == refined.predictions)
+            let bonuses = prior.bonuses(corpus)
+            var checked = 0
+            for (s, sample) in corpus.samples.enumerated() {
+                for (j, label) in labels[s].enumerated() {
+                    #expect(label.confidence >= 0 && label.confidence <= 1)
+                    let c = try #require(sample.names.firstIndex { $0.text == label.name })
+                    #expect(label.score - bonuses[s][j][c] >= -1 - 1e-9 && label.score - bonuses[s][j][c] <= 1 + 1e-9)
+                    if sample.names.count == 2, let other = label.runnerUpScore {
+                        let expected = 1 / (1 + Foundation.exp(-(label.score - other) / t))
+                        #expect(abs(label.confidence - expected) < 1e-12)
+                        checked += 1
+                    }
+                }
+            }
+            #expect(checked >= 20)
+        }
+    }
+}

@@ -160,10 +160,15 @@ public enum BenchRunner {
         case .berg, .bergLayout, .bergLearned:
             let start = Date()
             var (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
-            if method == .bergLearned { predictions = try LearnedLayoutPrior.refine(corpus: corpus, start: predictions).predictions }
+            var labels: [[FaceLabel]]?
+            if method == .bergLearned {
+                let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: predictions)
+                predictions = refined.predictions
+                labels = try refined.prior?.labels(corpus: corpus, predictions: predictions)
+            }
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
-                            perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
+                            perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil, labels: labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean
             var config = clean ? TrainingConfig.clean : TrainingConfig.faithful

@@ -110,31 +110,8 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
     /// cosines have no two modes.
     public static func fit(corpus: Corpus, assignment: [[String]]) throws -> LearnedLayoutPrior? {
         let data = try BergBaseline.Prepared(corpus)
-        let index = Dictionary(uniqueKeysWithValues: data.nameTexts.enumerated().map { ($1, $0) })
-        // assigned[f]: name id or -1, for the faces in `data` order.
-        var assigned = [Int](repeating: -1, count: data.faceCount)
-        for (s, faces) in data.faceIndices.enumerated() where s < assignment.count {
-            for (j, f) in faces.enumerated() where j < assignment[s].count {
-                if let id = index[assignment[s][j]], data.names[s].contains(id) { assigned[f] = id }
-            }
-        }
-        let d = data.dimension
-        var sums = [Double](repeating: 0, count: data.nameTexts.count * d)
-        var counts = [Int](repeating: 0, count: data.nameTexts.count)
-        var norms = [Double](repeating: 0, count: data.nameTexts.count)
-        for (f, n) in assigned.enumerated() where n >= 0 {
-            data.accumulate(face: f, into: &sums, name: n)
-            counts[n] += 1
-        }
-        data.updateSquaredNorms(sums, into: &norms)
-        // cosines[s][j][k]: face j of sample s against its k-th distinct real name; nil without a prototype.
-        let cosines: [[[Double?]]] = data.faceIndices.enumerated().map { s, faces in
-            faces.map { f in
-                data.names[s].map { n in
-                    data.leaveOneOutCosine(face: f, name: n, included: assigned[f] == n, sums: sums, counts: counts, squaredNorms: norms)
-                }
-            }
-        }
+        let assigned = Self.assignedIDs(data, assignment)
+        let cosines = Self.leaveOneOutCosines(data, assigned)
         guard let tau = Statistics.otsuThreshold(sorted: cosines.flatMap { $0.flatMap { $0.compactMap { $0 } } }.sorted()) else {
             return nil
         }
@@ -162,6 +139,73 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
         let w = ConditionalLogit.fit(examples.map { ConditionalLogit.Choice(options: $0.features, chosen: $0.target) },
                                      featureCount: featureCount, ridge: ridge)
         return LearnedLayoutPrior(weights: w, threshold: tau, resolvedImages: images, resolvedFaces: examples.count)
+    }
+
+    /// assigned[f]: the name id of face f (in `data` order) under `assignment`, or -1 (NONAME, or a text that is not
+    /// among the face's candidates).
+    static func assignedIDs(_ data: BergBaseline.Prepared, _ assignment: [[String]]) -> [Int] {
+        let index = Dictionary(uniqueKeysWithValues: data.nameTexts.enumerated().map { ($1, $0) })
+        var assigned = [Int](repeating: -1, count: data.faceCount)
+        for (s, faces) in data.faceIndices.enumerated() where s < assignment.count {
+            for (j, f) in faces.enumerated() where j < assignment[s].count {
+                if let id = index[assignment[s][j]], data.names[s].contains(id) { assigned[f] = id }
+            }
+        }
+        return assigned
+    }
+
+    /// [sample][face][k]: the leave-one-out cosine of each face to the prototype of its caption's k-th distinct real
+    /// name under `assigned`; nil when the name has no other face.
+    static func leaveOneOutCosines(_ data: BergBaseline.Prepared, _ assigned: [Int]) -> [[[Double?]]] {
+        let d = data.dimension
+        var sums = [Double](repeating: 0, count: data.nameTexts.count * d)
+        var counts = [Int](repeating: 0, count: data.nameTexts.count)
+        var norms = [Double](repeating: 0, count: data.nameTexts.count)
+        for (f, n) in assigned.enumerated() where n >= 0 {
+            data.accumulate(face: f, into: &sums, name: n)
+            counts[n] += 1
+        }
+        data.updateSquaredNorms(sums, into: &norms)
+        return data.faceIndices.enumerated().map { s, faces in
+            faces.map { f in
+                data.names[s].map { n in
+                    data.leaveOneOutCosine(face: f, name: n, included: assigned[f] == n, sums: sums, counts: counts, squaredNorms: norms)
+                }
+            }
+        }
+    }
+
+    /// Each face of `predictions` (this prior's alternation result) as a `FaceLabel`: its score is the alternation's
+    /// final one (leave-one-out cosine, or τ for a name with no other face and for NONAME, plus λ·ℓ), with the
+    /// runner-up and a confidence softmax(score / T) over the face's distinct candidates, T = `temperature` ?? λ.
+    /// Divided by λ the scores are in the prior's log-odds units, so with T = λ the confidence is the probability of
+    /// the choice under the prior with appearance counted as cos/λ nats. A face left unnamed in a caption without a
+    /// NONAME candidate competes with the names at τ.
+    public func labels(corpus: Corpus, predictions: [[String]], scale: Double = LearnedLayoutPrior.defaultScale,
+                       temperature: Double? = nil) throws -> [[FaceLabel]] {
+        let data = try BergBaseline.Prepared(corpus)
+        let cosines = Self.leaveOneOutCosines(data, Self.assignedIDs(data, predictions))
+        let bonuses = self.bonuses(corpus, scale: scale)
+        let t = temperature ?? scale
+        return corpus.samples.enumerated().map { s, sample in
+            let columns = Self.columns(of: sample)
+            return sample.faces.indices.map { j in
+                var options = columns.map { c -> (text: String, score: Double) in
+                    guard let text = c.text else { return (noName, threshold + bonuses[s][j][c.candidate]) }
+                    let k = data.names[s].firstIndex { data.nameTexts[$0] == text }!
+                    return (text, (cosines[s][j][k] ?? threshold) + bonuses[s][j][c.candidate])
+                }
+                if !columns.contains(where: { $0.text == nil }) { options.append((noName, threshold)) }
+                let chosen = s < predictions.count && j < predictions[s].count ? predictions[s][j] : noName
+                let index = options.firstIndex { $0.text == (sample.names.contains { !$0.isNoName && $0.text == chosen } ? chosen : noName) }!
+                let top = options.map(\.score).max()!
+                let e = options.map { Foundation.exp(($0.score - top) / t) }
+                let runnerUp = options.indices.filter { $0 != index }.max { options[$0].score < options[$1].score }
+                return FaceLabel(box: sample.faces[j].box, name: chosen, score: options[index].score,
+                                 runnerUp: runnerUp.map { options[$0].text }, runnerUpScore: runnerUp.map { options[$0].score },
+                                 confidence: e[index] / e.reduce(0, +))
+            }
+        }
     }
 
     /// Fit → alternation, `refits` times, starting from `start` (per sample, per face: a candidate text or "NONAME").

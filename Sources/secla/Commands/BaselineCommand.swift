@@ -64,9 +64,21 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: "Temperature T of the learned prior's per-face confidence, softmax(score / T), in cosine units (default: λ = 0.1, the prior's own units).")
+    var confidenceTemperature: Double?
+
+    @Option(help: "With --layout learned: write each face's label, score, runner-up and confidence as JSON (the format of `secla align --out`).")
+    var out: String?
+
     func validate() throws {
         for w in [layoutRankBonus, layoutDistancePenalty, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
             throw ValidationError("layout bonuses must be finite numbers, got \(w)")
+        }
+        if let t = confidenceTemperature, !(t.isFinite && t > 0) {
+            throw ValidationError("--confidence-temperature must be a positive number, got \(t)")
+        }
+        if out != nil && !(method.contains(.berg) && [.learned, .all].contains(layout)) {
+            throw ValidationError("--out writes the labels of the learned layout prior: use it with --method berg --layout learned")
         }
     }
 
@@ -74,6 +86,7 @@ struct BaselineCommand: ParsableCommand {
         let corpus = try exitingOnDataError { try source.load() }
         var results = [String: MetricResult]()
         var rows = [String]()
+        var reliability: [ReliabilityBucket]?
         for m in method {
             if let b = m.baseline {
                 results[m.rawValue] = OfficialMetric.evaluate(corpus.samples, predictions: b.predict(corpus.samples, seed: seed), placement: placement)
@@ -99,9 +112,18 @@ struct BaselineCommand: ParsableCommand {
                 if label == "berg-learned" {
                     let refined = try exitingOnDataError { try LearnedLayoutPrior.refine(corpus: corpus, start: predictions) }
                     predictions = refined.predictions
-                    if let fitted = refined.prior, !json {
-                        print(String(format: "berg-learned: prior fitted on %d resolved images (%d faces), appearance threshold τ %.4f",
-                                     fitted.resolvedImages, fitted.resolvedFaces, fitted.threshold))
+                    if let fitted = refined.prior {
+                        if !json {
+                            print(String(format: "berg-learned: prior fitted on %d resolved images (%d faces), appearance threshold τ %.4f",
+                                         fitted.resolvedImages, fitted.resolvedFaces, fitted.threshold))
+                        }
+                        let labels = try exitingOnDataError { try fitted.labels(corpus: corpus, predictions: predictions, temperature: confidenceTemperature) }
+                        if let out { try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: labels, to: out) }
+                        if corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) {
+                            reliability = Reliability.table(corpus.samples, labels: labels)
+                        }
+                    } else if out != nil {
+                        throw ValidationError("no layout prior could be fitted on \(corpus.source) (no image whose names all have other faces), so there are no labels to write")
                     }
                 }
                 results[label] = OfficialMetric.evaluate(corpus.samples, predictions: predictions, placement: placement)
@@ -112,6 +134,7 @@ struct BaselineCommand: ParsableCommand {
             print(try jsonString(results))
             return
         }
+        if let out { print("labels of berg-learned → \(out)") }
         print("predictor                        precision  recall      F1  faces-only accuracy  NONAME P  NONAME R  CelebTo accuracy"
               + "  (\(placement.rawValue) placement, \(corpus.source))")
         for label in rows {
@@ -119,6 +142,10 @@ struct BaselineCommand: ParsableCommand {
             print(label.padding(toLength: 32, withPad: " ", startingAt: 0)
                   + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f  %8.4f  %8.4f  %16.4f", r.precision, r.recall, r.f1, r.facesAccuracy,
                            r.nonamePrecision, r.nonameRecall, r.celebtoAccuracy))
+        }
+        if let reliability {
+            print("berg-learned per-face confidence against gold labels (real faces):")
+            print(Reliability.text(reliability))
         }
     }
 }
