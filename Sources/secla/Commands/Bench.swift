@@ -87,7 +87,7 @@ struct BenchCorpusArguments: ParsableArguments {
 
 /// Settings shared by the bench and its child processes.
 struct BenchTrainingArguments: ParsableArguments {
-    @Option(help: "Assignment rules to label every trained model with, comma-separated; one row each, same model (argmax,hungarian).")
+    @Option(help: "Assignment rules to label every trained model with, comma-separated (argmax, hungarian, prototypes, learned-prior); one row each, same model (argmax,hungarian).")
     var assignment = "argmax,hungarian"
 
     @Option(help: "SECLA epochs and SECLA-B stage-2 epochs (default: the presets, 60 and 20 on LFW).")
