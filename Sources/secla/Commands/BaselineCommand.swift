@@ -135,6 +135,10 @@ struct BaselineCommand: ParsableCommand {
             return
         }
         if let out { print("labels of berg-learned → \(out)") }
+        guard corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) else {
+            print("\(corpus.source) has no gold face labels: nothing to score")
+            return
+        }
         print("predictor                        precision  recall      F1  faces-only accuracy  NONAME P  NONAME R  CelebTo accuracy"
               + "  (\(placement.rawValue) placement, \(corpus.source))")
         for label in rows {
