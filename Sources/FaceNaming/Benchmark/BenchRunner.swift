@@ -157,18 +157,16 @@ public enum BenchRunner {
             let start = Date()
             let predictions = baseline.predict(corpus.samples, seed: seed)
             rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
-        case .berg, .bergLayout, .bergLearned:
+        case .berg, .bergLayout:
             let start = Date()
-            var (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
-            var labels: [[FaceLabel]]?
-            if method == .bergLearned {
-                let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: predictions)
-                predictions = refined.predictions
-                labels = try refined.prior?.labels(corpus: corpus, predictions: predictions)
-            }
+            let (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
-                            perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil, labels: labels))
+                            perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
+        case .bergLearned:
+            let start = Date()
+            let result = try LearnedLayoutPrior.bergLearned(corpus)
+            rows.append(row(nil, result.predictions, training: Date().timeIntervalSince(start), labelling: nil, labels: result.labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean
             var config = clean ? TrainingConfig.clean : TrainingConfig.faithful

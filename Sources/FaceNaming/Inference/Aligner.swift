@@ -69,8 +69,10 @@ public struct FaceLabel: Codable, Equatable, Sendable {
 
 public enum Aligner {
     /// Per sample in `samples`: the score matrix [face][candidate] of its faces against its own candidates.
-    /// `singletonQuantile`: see `InferenceOptions.singletonQuantile`.
-    public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int], singletonQuantile: Double? = nil) -> [[[Float]]] {
+    /// `singletonQuantile`: see `InferenceOptions.singletonQuantile`. `includeLayout` false: the appearance term
+    /// g_F·g_N alone, also for a model with a layout term.
+    public static func scores(heads: ProjectionHeads, features: FeatureIndex, samples: [Int], singletonQuantile: Double? = nil,
+                              includeLayout: Bool = true) -> [[[Float]]] {
         let g = Graph()
         let nameEmbeddings = g.value(heads.names(g, g.constant(features.names)))  // (U, P), every distinct text once
         var result = [[[Float]]]()
@@ -96,7 +98,7 @@ public enum Aligner {
             first = last
         }
         if let q = singletonQuantile { flattenSingletons(&result, features: features, samples: samples, quantile: q) }
-        if heads.hasLayout { addLayoutScores(&result, heads: heads, features: features, samples: samples) }
+        if includeLayout && heads.hasLayout { addLayoutScores(&result, heads: heads, features: features, samples: samples) }
         return result
     }
 

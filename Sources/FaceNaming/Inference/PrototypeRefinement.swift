@@ -62,10 +62,7 @@ public struct PrototypeRefinement: Sendable {
         let h = Self.layoutScores(heads: heads, features: features, samples: samples)
         let kappa: Double
         if let scale { kappa = scale } else {
-            var appearance = Aligner.scores(heads: heads, features: features, samples: samples)
-            for i in appearance.indices {
-                for f in appearance[i].indices { for c in appearance[i][f].indices { appearance[i][f][c] -= h[i][f][c] } }
-            }
+            let appearance = Aligner.scores(heads: heads, features: features, samples: samples, includeLayout: false)
             kappa = try Self.labelFreeScale(appearance: appearance, corpus: corpus)
         }
         var berg = alternation

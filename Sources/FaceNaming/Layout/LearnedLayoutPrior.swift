@@ -125,19 +125,20 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
         var images = 0
         for (s, sample) in corpus.samples.enumerated() where !data.faceIndices[s].isEmpty {
             let columns = Self.columns(of: sample)
-            let phi = Self.features(of: sample)
-            var faceExamples = [(features: [[Double]], target: Int)]()
-            var resolved = true
+            var targets = [Int]()
             for (j, f) in data.faceIndices[s].enumerated() {
                 let row = cosines[s][j]
-                guard row.allSatisfy({ $0 != nil }) else { resolved = false; break }
+                guard row.allSatisfy({ $0 != nil }) else { break }
                 let above = data.names[s].indices.filter { row[$0]! > tau }.map { data.names[s][$0] }
-                guard above == (assigned[f] >= 0 ? [assigned[f]] : []) else { resolved = false; break }
+                guard above == (assigned[f] >= 0 ? [assigned[f]] : []) else { break }
                 let wanted: String? = assigned[f] >= 0 ? data.nameTexts[assigned[f]] : nil
-                guard let target = columns.firstIndex(where: { $0.text == wanted }) else { resolved = false; break }
-                faceExamples.append((columns.map { phi[j][$0.candidate] }, target))
+                guard let target = columns.firstIndex(where: { $0.text == wanted }) else { break }
+                targets.append(target)
             }
-            if resolved { images += 1; examples += faceExamples }
+            guard targets.count == data.faceIndices[s].count else { continue }  // not resolved
+            let phi = Self.features(of: sample)
+            images += 1
+            for (j, target) in targets.enumerated() { examples.append((columns.map { phi[j][$0.candidate] }, target)) }
         }
         guard !examples.isEmpty else { return nil }
         let w = ConditionalLogit.fit(examples.map { ConditionalLogit.Choice(options: $0.features, chosen: $0.target) },
@@ -211,6 +212,20 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
                                  confidence: e[index] / e.reduce(0, +))
             }
         }
+    }
+
+    /// The `berg-learned` method: the Berg-style alternation with the hand prior `handPrior` (default: the tuned one of
+    /// `BergBaseline.withLayout`), then `refine` on its result; with the labels (scores and confidences at
+    /// `confidenceTemperature`, nil = the default) when a prior could be fitted. Throws `DataError` for a corpus without
+    /// usable face descriptors.
+    public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil) throws
+        -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
+        var berg = BergBaseline()
+        berg.layout = handPrior
+        let start = try berg.predict(corpus).predictions
+        let refined = try refine(corpus: corpus, start: start)
+        let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, temperature: confidenceTemperature)
+        return (refined.predictions, refined.prior, labels)
     }
 
     /// Fit → alternation, `refits` times, starting from `start` (per sample, per face: a candidate text or "NONAME").

@@ -106,18 +106,17 @@ struct BaselineCommand: ParsableCommand {
             case .all: ["berg", "berg-layout", "berg-learned"]
             }
             for label in variants {
-                var berg = BergBaseline()
-                berg.layout = label == "berg" ? nil : prior
-                var predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
+                let predictions: [[String]]
                 if label == "berg-learned" {
-                    let refined = try exitingOnDataError { try LearnedLayoutPrior.refine(corpus: corpus, start: predictions) }
-                    predictions = refined.predictions
-                    if let fitted = refined.prior {
+                    let learned = try exitingOnDataError {
+                        try LearnedLayoutPrior.bergLearned(corpus, handPrior: prior, confidenceTemperature: confidenceTemperature)
+                    }
+                    predictions = learned.predictions
+                    if let fitted = learned.prior, let labels = learned.labels {
                         if !json {
                             print(String(format: "berg-learned: prior fitted on %d resolved images (%d faces), appearance threshold τ %.4f",
                                          fitted.resolvedImages, fitted.resolvedFaces, fitted.threshold))
                         }
-                        let labels = try exitingOnDataError { try fitted.labels(corpus: corpus, predictions: predictions, temperature: confidenceTemperature) }
                         if let out { try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: labels, to: out) }
                         if corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) {
                             reliability = Reliability.table(corpus.samples, labels: labels)
@@ -125,6 +124,10 @@ struct BaselineCommand: ParsableCommand {
                     } else if out != nil {
                         throw ValidationError("no layout prior could be fitted on \(corpus.source) (no image whose names all have other faces), so there are no labels to write")
                     }
+                } else {
+                    var berg = BergBaseline()
+                    berg.layout = label == "berg" ? nil : prior
+                    predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
                 }
                 results[label] = OfficialMetric.evaluate(corpus.samples, predictions: predictions, placement: placement)
                 rows.append(label)
