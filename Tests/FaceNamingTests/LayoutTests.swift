@@ -43,6 +43,15 @@ import TestSupport
         #expect(LayoutFeatures.cue(for: "Chirac", in: "Tony Blair (L) and Jacques Chirac at the summit.") == nil)
         // The surname alone finds a name written in full in the index but shortened in the caption.
         #expect(LayoutFeatures.cue(for: "Jacques Chirac", in: "Blair and Chirac (R) at the summit.") == .right)
+        // A cue belongs to the name right before it, and a verb is not a cue.
+        #expect(LayoutFeatures.cue(for: "Tony Blair", in: "Blair and Chirac (R) at the summit.") == nil)
+        #expect(LayoutFeatures.cue(for: "Tony Blair", in: "Tony Blair left the room.") == nil)
+        #expect(LayoutFeatures.cue(for: "Bush", in: "George W. Bush, at left, and Blair, far right, talk.") == .left)
+        #expect(LayoutFeatures.cue(for: "Blair", in: "George W. Bush, at left, and Blair, far right, talk.") == .right)
+        #expect(LayoutFeatures.cue(for: "Blair", in: "Blair (center) and Bush.") == .centre)
+        // Whole words only: "Bush" is not found inside "Bushnell".
+        #expect(LayoutFeatures.cue(for: "Bush", in: "Bushnell (L) and Bush (R).") == .right)
+        #expect(LayoutFeatures.cue(for: "", in: "(L)") == nil)
     }
 
     @Test func pairFeaturesEncodeTheHeuristicAndNoName() {

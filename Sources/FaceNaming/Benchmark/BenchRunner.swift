@@ -20,34 +20,53 @@ public struct GeneratedCorpus: Codable, Equatable, Sendable {
     public var structureFolder: String?
     /// Candidate names of lfw-structure.
     public var candidates: CandidateMode
+    /// lfw-like and lfw-structure: give every sample caption text, with position cues in this share of the images
+    /// with two or more pictured caption names (`SyntheticCaptions`); nil: name lists only, as the real annotations.
+    public var captionCues: Double?
 
-    public init(generator: BenchGenerator, scale: Double = 1, structureFolder: String? = nil, candidates: CandidateMode = .faithful) {
+    public init(generator: BenchGenerator, scale: Double = 1, structureFolder: String? = nil, candidates: CandidateMode = .faithful,
+                captionCues: Double? = nil) {
         self.generator = generator
         self.scale = scale
         self.structureFolder = structureFolder
         self.candidates = candidates
+        self.captionCues = captionCues
     }
 
     /// The corpus of seed `seed`, the same as `secla synth <generator> --seed seed` writes.
     public func corpus(seed: UInt64) throws -> Corpus {
+        var corpus: Corpus
         switch generator {
-        case .lfwLike: return LFWLikeGenerator.generate(seed: seed, scale: scale)
-        case .celebtoLike: return CelebToLikeGenerator.generate(seed: seed, scale: scale)
+        case .lfwLike: corpus = LFWLikeGenerator.generate(seed: seed, scale: scale)
+        case .celebtoLike: corpus = CelebToLikeGenerator.generate(seed: seed, scale: scale)
         case .lfwStructure:
             guard let structureFolder else {
                 throw DataError(path: "--lfw", "lfw-structure needs the augmented-LFW dictionaries folder", hint: "add --lfw DIR")
             }
             let structure = try LFWReader.read(folder: structureFolder, candidates: candidates)
-            return LFWStructureSynthesizer.synthesize(structure: structure, seed: seed)
+            corpus = LFWStructureSynthesizer.synthesize(structure: structure, seed: seed)
         }
+        if let captionCues {
+            guard generator != .celebtoLike else {
+                throw DataError(path: "--caption-cues", "celebto-like has no captions (its names are a bare label list)",
+                                hint: "use --caption-cues with lfw-like or lfw-structure")
+            }
+            SyntheticCaptions.write(&corpus, cueShare: captionCues, seed: seed)
+        }
+        return corpus
+    }
+
+    private var captionDescription: String {
+        captionCues.map { String(format: ", synthetic captions with position cues in %g%% of multi-person images", 100 * $0) } ?? ""
     }
 
     /// "lfw-like, scale 0.2, generated per seed".
     public var description: String {
         switch generator {
-        case .lfwLike, .celebtoLike: return "\(generator.rawValue), scale \(scale), generated per seed"
+        case .lfwLike, .celebtoLike: return "\(generator.rawValue), scale \(scale), generated per seed" + captionDescription
         case .lfwStructure:
             return "lfw-structure of \(structureFolder ?? "?") (\(candidates.rawValue) candidates), synthetic descriptors per seed"
+                + captionDescription
         }
     }
 }

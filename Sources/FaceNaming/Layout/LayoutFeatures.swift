@@ -102,26 +102,50 @@ public enum LayoutFeatures {
         }
     }
 
-    /// The position cue next to `name` in `caption`: "(L)", "(R)", "(C)", "left", "right", "centre", "center" or
-    /// "middle" within the few words after the name's first mention (or its last word's), before the next comma-free
-    /// clause ends. "Bush (L) meets Blair", "Blair, right, and Bush". Nil when there is none.
+    /// The position cue right after `name`'s first mention in `caption` (or, when the full name is not there, its
+    /// surname's: its last word of at least three letters), in news-caption style: a parenthesis right after the name,
+    /// "(L)", "(R)", "(C)", "(left)", "(right)", "(centre)", "(center)", or a word set off by a comma, ", left,",
+    /// ", right", ", centre", ", center", ", middle", optionally "at" or "far" before it ("Bush, at left, …"). Nil when
+    /// there is none. Stricter than "a cue word somewhere near the name" on purpose: in "Blair and Bush (R)" the "(R)"
+    /// is Bush's, and in "Blair left the room" there is no cue.
     public static func cue(for name: String, in caption: String) -> PositionCue? {
         let lower = caption.lowercased()
-        var range = lower.range(of: name.lowercased())
-        if range == nil, let last = name.split(separator: " ").last, last.count >= 3 { range = lower.range(of: last.lowercased()) }
-        guard let found = range else { return nil }
-        let after = lower[found.upperBound...].prefix(24)
-        // Stop at the next sentence or the next parenthesis that is not a cue.
-        let words = after.split(whereSeparator: { !$0.isLetter && $0 != "(" && $0 != ")" }).prefix(3)
-        for raw in words {
-            let w = raw.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
-            switch w {
-            case "l", "left": if raw.hasPrefix("(") || w == "left" { return .left }
-            case "r", "right": if raw.hasPrefix("(") || w == "right" { return .right }
-            case "c", "centre", "center", "middle": if raw.hasPrefix("(") || w.count > 1 { return .centre }
-            default: break
-            }
-            if raw.hasPrefix("(") { return nil }  // another parenthesis, e.g. "(AP)"
+        var found = mention(of: name.lowercased(), in: lower)
+        if found == nil, let last = name.split(separator: " ").last, last.count >= 3 {
+            found = mention(of: last.lowercased(), in: lower)
+        }
+        guard let end = found else { return nil }
+        var rest = lower[end...].drop { $0 == " " }
+        if rest.first == "(" {
+            let inside = rest.dropFirst().prefix { $0 != ")" }
+            guard rest.dropFirst(inside.count + 1).first == ")" else { return nil }
+            return parenthesisCues[String(inside).trimmingCharacters(in: .whitespaces)]
+        }
+        guard rest.first == "," else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " }
+        var words = rest.prefix(24).split(whereSeparator: { !$0.isLetter }).prefix(2).map(String.init)
+        if let first = words.first, first == "at" || first == "far" { words.removeFirst() }
+        return words.first.flatMap { wordCues[$0] }
+    }
+
+    private static let parenthesisCues: [String: PositionCue] = [
+        "l": .left, "left": .left, "r": .right, "right": .right, "c": .centre, "centre": .centre, "center": .centre,
+    ]
+    private static let wordCues: [String: PositionCue] = [
+        "left": .left, "right": .right, "centre": .centre, "center": .centre, "middle": .centre,
+    ]
+
+    /// The end of the first occurrence of `needle` in `text` that is a whole word sequence (no letter or digit right
+    /// before or after it), or nil.
+    private static func mention(of needle: String, in text: String) -> String.Index? {
+        guard !needle.isEmpty else { return nil }
+        var from = text.startIndex
+        while let r = text.range(of: needle, range: from..<text.endIndex) {
+            let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
+            let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
+            let isWordChar = { (c: Character?) in c.map { $0.isLetter || $0.isNumber } ?? false }
+            if !isWordChar(before) && !isWordChar(after) { return r.upperBound }
+            from = text.index(after: r.lowerBound)
         }
         return nil
     }

@@ -14,6 +14,9 @@ struct BenchCorpusArguments: ParsableArguments {
     @Option(help: "Size of a generated lfw-like / celebto-like corpus relative to the real dataset (1).")
     var scale = 1.0
 
+    @Option(help: ArgumentHelp("With --generate lfw-like or lfw-structure: write caption text, with position cues (\"(L)\", \", right,\") in this share of the images with two or more pictured caption names (0…1).", valueName: "share"))
+    var captionCues: Double?
+
     @Option(help: ArgumentHelp("The augmented-LFW dictionaries folder: the corpus itself, or with --generate lfw-structure the structure to fill with synthetic descriptors.", valueName: "dir"))
     var lfw: String?
 
@@ -39,13 +42,20 @@ struct BenchCorpusArguments: ParsableArguments {
                 throw ValidationError("--generate lfw-structure needs --lfw DIR (the augmented-LFW dictionaries, e.g. ../shared/data/augmented-lfw)")
             }
             if generate != .lfwStructure && lfw != nil { throw ValidationError("--lfw goes with --generate lfw-structure, not \(generate.rawValue)") }
+            if let captionCues {
+                guard (0...1).contains(captionCues) else { throw ValidationError("--caption-cues must be in [0, 1], got \(captionCues)") }
+                guard generate != .celebtoLike else {
+                    throw ValidationError("--caption-cues goes with lfw-like or lfw-structure: celebto-like has no captions")
+                }
+            }
             return
         }
+        if captionCues != nil { throw ValidationError("--caption-cues goes with --generate lfw-like|lfw-structure") }
         _ = try fixedCorpusOptions()
     }
 
     var generated: GeneratedCorpus? {
-        generate.map { GeneratedCorpus(generator: $0, scale: scale, structureFolder: lfw, candidates: candidates) }
+        generate.map { GeneratedCorpus(generator: $0, scale: scale, structureFolder: lfw, candidates: candidates, captionCues: captionCues) }
     }
 
     /// The shared corpus options for a fixed corpus (validated as every other command validates them).
@@ -65,6 +75,7 @@ struct BenchCorpusArguments: ParsableArguments {
     var arguments: [String] {
         var args = [String]()
         if let generate { args += ["--generate", generate.rawValue, "--scale", "\(scale)"] }
+        if let captionCues { args += ["--caption-cues", "\(captionCues)"] }
         if let lfw { args += ["--lfw", lfw] }
         if let celebto { args += ["--celebto", celebto] }
         if let corpus { args += ["--corpus", corpus] }

@@ -41,6 +41,9 @@ struct Synth: ParsableCommand {
     @Option(help: "Candidate names for lfw-structure: faithful (as the official code) or clean.")
     var candidates: CandidateMode = .faithful
 
+    @Option(help: ArgumentHelp("lfw-like, lfw-structure: write caption text, with position cues (\"(L)\", \", right,\") in this share of the images with two or more pictured caption names (0…1).", valueName: "share"))
+    var captionCues: Double?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -48,6 +51,10 @@ struct Synth: ParsableCommand {
         guard scale > 0, scale.isFinite else { throw ValidationError("--scale must be positive, got \(scale)") }
         guard dim > 0 else { throw ValidationError("--dim must be positive, got \(dim)") }
         if mode == .lfwStructure && lfw == nil { throw ValidationError("lfw-structure needs --lfw DIR (the augmented-LFW dictionaries)") }
+        if let captionCues {
+            guard (0...1).contains(captionCues) else { throw ValidationError("--caption-cues must be in [0, 1], got \(captionCues)") }
+            guard mode != .celebtoLike else { throw ValidationError("--caption-cues goes with lfw-like or lfw-structure: celebto-like has no captions") }
+        }
     }
 
     struct Summary: Encodable {
@@ -59,7 +66,7 @@ struct Synth: ParsableCommand {
     func run() throws {
         let start = Date()
         let progress = ProgressLine()
-        let corpus: Corpus
+        var corpus: Corpus
         switch mode {
         case .lfwLike:
             corpus = LFWLikeGenerator.generate(seed: seed, scale: scale, dimension: dim)
@@ -72,6 +79,7 @@ struct Synth: ParsableCommand {
             let structure = try exitingOnDataError { try LFWReader.read(folder: lfw!, candidates: candidates) }
             corpus = LFWStructureSynthesizer.synthesize(structure: structure, seed: seed, dimension: dim)
         }
+        if let captionCues { SyntheticCaptions.write(&corpus, cueShare: captionCues, seed: seed) }
         progress.update("writing \(out)")
         try NativeFormat.write(corpus, to: out)
         progress.finish()
