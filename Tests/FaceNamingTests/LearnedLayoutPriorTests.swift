@@ -53,6 +53,20 @@ import Testing
         return Double(right) / Double(max(1, total))
     }
 
+    @Test func everyWeightHasAFeatureNameAndTheStrongestComeFirst() throws {
+        #expect(LearnedLayoutPrior.featureNames.count == LearnedLayoutPrior.featureCount)
+        #expect(Set(LearnedLayoutPrior.featureNames).count == LearnedLayoutPrior.featureCount)
+        let corpus = Self.conventionCorpus(seed: 2)
+        let prior = try #require(try LearnedLayoutPrior.fit(corpus: corpus, assignment: try BergBaseline().predict(corpus).predictions))
+        let top = prior.strongestWeights(LearnedLayoutPrior.featureCount)
+        #expect(top.count == LearnedLayoutPrior.featureCount)
+        #expect(zip(top, top.dropFirst()).allSatisfy { abs($0.weight) >= abs($1.weight) })
+        // The corpus's convention (large face = first-mentioned name) is among what the prior names as strongest.
+        #expect(prior.strongestWeights(6).contains { ["rank match", "largest & first", "rank distance", "relative size & first"].contains($0.feature) })
+        let decoded = try JSONDecoder().decode(LearnedLayoutPrior.self, from: Data(try jsonText(prior).utf8))
+        #expect(decoded == prior)
+    }
+
     @Test func priorLearnsTheConventionFromResolvedImagesWithoutReadingLabels() throws {
         let corpus = Self.conventionCorpus(seed: 1)
         let start = try BergBaseline().predict(corpus).predictions

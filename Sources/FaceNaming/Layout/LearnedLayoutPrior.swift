@@ -34,7 +34,7 @@
 import Foundation
 import NumericCore
 
-public struct LearnedLayoutPrior: Sendable, Equatable {
+public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// w, one weight per feature of `features`.
     public var weights: [Double]
     /// τ: the appearance threshold (Otsu) used to select resolved images, and the score of unseen names and NONAME.
@@ -57,6 +57,20 @@ public struct LearnedLayoutPrior: Sendable, Equatable {
     public static let ridge = 1e-3
 
     public static let featureCount = LayoutFeatures.count + 14
+
+    /// The name of each feature of `features`, in vector order: the 16 `LayoutFeatures.names`, then the indicators.
+    public static let featureNames = LayoutFeatures.names + [
+        "mention rank 0", "mention rank 1", "mention rank 2", "mention rank ≥ 3",
+        "noname & size rank 0", "noname & size rank 1", "noname & size rank 2", "noname & size rank ≥ 3",
+        "noname & 1 name", "noname & 2 names", "noname & ≥ 3 names", "noname & one face",
+        "mention rank ≥ faces", "face larger than its name's rank",
+    ]
+
+    /// The `count` weights of largest magnitude with their feature names, largest first: what the corpus's layout
+    /// convention turned out to be (log-odds per unit of feature).
+    public func strongestWeights(_ count: Int) -> [(feature: String, weight: Double)] {
+        zip(Self.featureNames, weights).sorted { abs($0.1) > abs($1.1) }.prefix(count).map { ($0.0, $0.1) }
+    }
 
     /// φ(f, c) for every candidate of `sample`: [face][candidate][feature], candidates in `sample.names` order.
     public static func features(of sample: Sample) -> [[[Double]]] {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FaceNaming
 import Foundation
+import NumericCore
 
 extension Baseline: ExpressibleByArgument {}
 extension SlotPlacement: ExpressibleByArgument {}
@@ -70,6 +71,20 @@ struct BaselineCommand: ParsableCommand {
     @Option(help: "With --layout learned: write each face's label, score, runner-up and confidence as JSON (the format of `secla align --out`).")
     var out: String?
 
+    @Option(help: "With --layout learned: write the fitted layout prior (every weight by feature name, τ, the images it was fitted on) as JSON.")
+    var priorOut: String?
+
+    /// What --prior-out writes: the weights by name, so the file reads without the code.
+    struct PriorFile: Encodable {
+        var threshold: Double, resolvedImages: Int, resolvedFaces: Int, scale: Double
+        var weights: [String: Double]
+        init(prior: LearnedLayoutPrior) {
+            threshold = prior.threshold; resolvedImages = prior.resolvedImages; resolvedFaces = prior.resolvedFaces
+            scale = LearnedLayoutPrior.defaultScale
+            weights = Dictionary(uniqueKeysWithValues: zip(LearnedLayoutPrior.featureNames, prior.weights))
+        }
+    }
+
     func validate() throws {
         for w in [layoutRankBonus, layoutDistancePenalty, layoutNonameBonus].compactMap({ $0 }) where !w.isFinite {
             throw ValidationError("layout bonuses must be finite numbers, got \(w)")
@@ -79,6 +94,9 @@ struct BaselineCommand: ParsableCommand {
         }
         if out != nil && !(method.contains(.berg) && [.learned, .all].contains(layout)) {
             throw ValidationError("--out writes the labels of the learned layout prior: use it with --method berg --layout learned")
+        }
+        if priorOut != nil && !(method.contains(.berg) && [.learned, .all].contains(layout)) {
+            throw ValidationError("--prior-out writes the learned layout prior: use it with --method berg --layout learned")
         }
     }
 
@@ -116,7 +134,11 @@ struct BaselineCommand: ParsableCommand {
                         if !json {
                             print(String(format: "berg-learned: prior fitted on %d resolved images (%d faces), appearance threshold τ %.4f",
                                          fitted.resolvedImages, fitted.resolvedFaces, fitted.threshold))
+                            print("  strongest layout weights (log-odds): " + fitted.strongestWeights(6).map {
+                                String(format: "%@ %+.2f", $0.feature, $0.weight)
+                            }.joined(separator: ", "))
                         }
+                        if let priorOut { try writeAtomically(Data(try jsonText(PriorFile(prior: fitted), pretty: true).utf8), to: priorOut) }
                         if let out { try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: labels, to: out) }
                         if corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) {
                             reliability = Reliability.table(corpus.samples, labels: labels)
@@ -138,6 +160,7 @@ struct BaselineCommand: ParsableCommand {
             return
         }
         if let out { print("labels of berg-learned → \(out)") }
+        if let priorOut { print("learned layout prior → \(priorOut)") }
         guard corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) else {
             print("\(corpus.source) has no gold face labels: nothing to score")
             return
