@@ -230,15 +230,16 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
 
     /// The `berg-learned` method: the Berg-style alternation with the hand prior `handPrior` (default: the tuned one of
     /// `BergBaseline.withLayout`), then `refine` on its result; with the labels (scores and confidences at
-    /// `confidenceTemperature`, nil = the default) when a prior could be fitted. Throws `DataError` for a corpus without
-    /// usable face descriptors.
-    public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil) throws
+    /// `confidenceTemperature`, nil = the default) when a prior could be fitted. `scale` is λ and `refits` the number of
+    /// fit → alternation rounds (`refine`). Throws `DataError` for a corpus without usable face descriptors.
+    public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
+                                   scale: Double = defaultScale, refits: Int = 1) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
         var berg = BergBaseline()
         berg.layout = handPrior
         let start = try berg.predict(corpus).predictions
-        let refined = try refine(corpus: corpus, start: start)
-        let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, temperature: confidenceTemperature)
+        let refined = try refine(corpus: corpus, start: start, refits: refits, scale: scale)
+        let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, scale: scale, temperature: confidenceTemperature)
         return (refined.predictions, refined.prior, labels)
     }
 
