@@ -57,7 +57,10 @@ struct Demo: ParsableCommand {
         let learned = try LearnedLayoutPrior.bergLearned(corpus)
         let learnedMetrics = OfficialMetric.evaluate(corpus.samples, predictions: learned.predictions)
         if json {
-            struct Output: Encodable { var secla: RunResult; var bergLearnedLayoutPrior: MetricResult }
+            struct Output: Encodable {
+                var secla: RunResult, bergLearnedLayoutPrior: MetricResult
+                enum CodingKeys: String, CodingKey { case secla, bergLearnedLayoutPrior = "berg_learned_layout_prior" }
+            }
             print(try jsonString(Output(secla: result, bergLearnedLayoutPrior: learnedMetrics)))
             return
         }
