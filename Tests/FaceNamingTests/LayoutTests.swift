@@ -30,6 +30,13 @@ import TestSupport
         #expect(n.map(\.mentionRank) == [0, 1, 0, nil])
         #expect(n.allSatisfy { $0.nameCount == 2 })
         #expect(n.map(\.isNoName) == [false, false, false, true])
+        // Without mention ranks, a caption orders the names by where they are first mentioned (a surname counts);
+        // a name the caption does not contain comes last.
+        let unordered = [CandidateName("Tony Blair"), CandidateName("Jacques Chirac"), CandidateName("Gerhard Schroeder"), CandidateName(noName)]
+        let fromCaption = LayoutFeatures.names(of: Self.sample(boxes: [], names: unordered,
+                                                               caption: "Chirac (L) greets Tony Blair in Paris."))
+        #expect(fromCaption.map(\.mentionRank) == [1, 0, 2, nil])
+        #expect(fromCaption.map(\.cue) == [nil, .left, nil, nil])
         // A bare label list (no caption, no mention ranks) has no mention order.
         #expect(LayoutFeatures.names(of: Self.sample(boxes: [], names: names)).allSatisfy { $0.mentionRank == nil })
     }

@@ -78,8 +78,9 @@ public enum LayoutFeatures {
     }
 
     /// The layout of every candidate of `sample`, in candidate order. Mention ranks come from the candidates'
-    /// `mention` when every real name has one, otherwise from candidate order when the sample has caption text, and
-    /// are nil otherwise (a bare list's order is arbitrary); repeated texts share their rank.
+    /// `mention` when every real name has one, otherwise from the caption text when the sample has one (the order of
+    /// the names' first whole-word mentions, or their surnames'; names the caption does not contain come after, in
+    /// candidate order), and are nil otherwise (a bare list's order is arbitrary); repeated texts share their rank.
     public static func names(of sample: Sample) -> [NameLayout] {
         var realTexts = [String](), seen = Set<String>()
         for c in sample.names where !c.isNoName && seen.insert(c.text).inserted { realTexts.append(c.text) }
@@ -91,8 +92,13 @@ public enum LayoutFeatures {
                 return ma != mb ? ma < mb : realTexts.firstIndex(of: a)! < realTexts.firstIndex(of: b)!
             }
             for (r, t) in order.enumerated() { rank[t] = r }
-        } else if sample.caption != nil {
-            for (r, t) in realTexts.enumerated() { rank[t] = r }
+        } else if let caption = sample.caption?.lowercased() {
+            let offsets = realTexts.map { t in mentionRange(of: t, in: caption).map { caption.distance(from: caption.startIndex, to: $0.lowerBound) } }
+            let order = realTexts.indices.sorted { a, b in
+                let oa = offsets[a] ?? Int.max, ob = offsets[b] ?? Int.max
+                return oa != ob ? oa < ob : a < b
+            }
+            for (r, i) in order.enumerated() { rank[realTexts[i]] = r }
         }
         return sample.names.map { c in
             c.isNoName
@@ -110,12 +116,8 @@ public enum LayoutFeatures {
     /// is Bush's, and in "Blair left the room" there is no cue.
     public static func cue(for name: String, in caption: String) -> PositionCue? {
         let lower = caption.lowercased()
-        var found = mention(of: name.lowercased(), in: lower)
-        if found == nil, let last = name.split(separator: " ").last, last.count >= 3 {
-            found = mention(of: last.lowercased(), in: lower)
-        }
-        guard let end = found else { return nil }
-        var rest = lower[end...].drop { $0 == " " }
+        guard let found = mentionRange(of: name, in: lower) else { return nil }
+        var rest = lower[found.upperBound...].drop { $0 == " " }
         if rest.first == "(" {
             let inside = rest.dropFirst().prefix { $0 != ")" }
             guard rest.dropFirst(inside.count + 1).first == ")" else { return nil }
@@ -135,16 +137,23 @@ public enum LayoutFeatures {
         "left": .left, "right": .right, "centre": .centre, "center": .centre, "middle": .centre,
     ]
 
-    /// The end of the first occurrence of `needle` in `text` that is a whole word sequence (no letter or digit right
-    /// before or after it), or nil.
-    private static func mention(of needle: String, in text: String) -> String.Index? {
+    /// Where `name` is first mentioned in `lowercasedCaption`: its first whole-word occurrence, or when there is none,
+    /// its surname's (last word of at least three letters); nil when neither occurs.
+    static func mentionRange(of name: String, in lowercasedCaption: String) -> Range<String.Index>? {
+        if let r = wholeWordRange(of: name.lowercased(), in: lowercasedCaption) { return r }
+        guard let last = name.split(separator: " ").last, last.count >= 3 else { return nil }
+        return wholeWordRange(of: last.lowercased(), in: lowercasedCaption)
+    }
+
+    /// The first occurrence of `needle` in `text` with no letter or digit right before or after it, or nil.
+    private static func wholeWordRange(of needle: String, in text: String) -> Range<String.Index>? {
         guard !needle.isEmpty else { return nil }
         var from = text.startIndex
         while let r = text.range(of: needle, range: from..<text.endIndex) {
             let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
             let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
             let isWordChar = { (c: Character?) in c.map { $0.isLetter || $0.isNumber } ?? false }
-            if !isWordChar(before) && !isWordChar(after) { return r.upperBound }
+            if !isWordChar(before) && !isWordChar(after) { return r }
             from = text.index(after: r.lowerBound)
         }
         return nil

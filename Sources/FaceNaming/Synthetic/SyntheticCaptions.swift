@@ -16,8 +16,8 @@ public enum SyntheticCaptions {
     /// "left", the rightmost "right", the others "centre"; each pictured name gets its cue with probability 0.8, at
     /// least one does; the style is "(L)" in 60 % of such captions and ", left," otherwise. Candidates (with their
     /// mention ranks), faces and descriptors are unchanged; draws come from their own stream, so the corpus is
-    /// otherwise identical to the one without captions. (A sample with a real name lacking a mention rank gets
-    /// caption-order ranks from `LayoutFeatures.names` once it has a caption: 405 of augmented LFW's images.)
+    /// otherwise identical to the one without captions. (A sample with a real name lacking a mention rank gets ranks
+    /// from the caption's order in `LayoutFeatures.names` once it has a caption: 405 of augmented LFW's images.)
     public static func write(_ corpus: inout Corpus, cueShare: Double, seed: UInt64) {
         var rng = SeededRandom(seed: seed ^ 0xCA97_1011)
         for i in corpus.samples.indices {
