@@ -61,6 +61,11 @@ public struct FaceLabel: Codable, Equatable, Sendable {
     public var runnerUpScore: Double?
     public var confidence: Double
 
+    public init(box: Box?, name: String, score: Double, runnerUp: String?, runnerUpScore: Double?, confidence: Double) {
+        self.box = box; self.name = name; self.score = score; self.runnerUp = runnerUp; self.runnerUpScore = runnerUpScore
+        self.confidence = confidence
+    }
+
     enum CodingKeys: String, CodingKey {
         case box, name, score, confidence
         case runnerUp = "runner_up", runnerUpScore = "runner_up_score"

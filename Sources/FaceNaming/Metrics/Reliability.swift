@@ -21,6 +21,11 @@ public enum Reliability {
     /// Bucket edges; the last bucket includes 1.
     public static let edges = [0, 0.5, 0.7, 0.8, 0.9, 0.95, 1]
 
+    /// The index of the bucket holding `confidence` (values outside [0, 1] go to the first or last bucket).
+    public static func bucket(of confidence: Double) -> Int {
+        min(edges.count - 2, max(0, edges.lastIndex { $0 <= confidence } ?? 0))
+    }
+
     /// The table over the labelled real faces of `samples`, whose labels are `labels` (same order).
     public static func table(_ samples: [Sample], labels: [[FaceLabel]]) -> [ReliabilityBucket] {
         var buckets = zip(edges.dropLast(), edges.dropFirst()).map {
@@ -30,7 +35,7 @@ public enum Reliability {
         for (sample, faceLabels) in zip(samples, labels) {
             for (face, label) in zip(sample.faces, faceLabels) {
                 guard let gold = face.label, !face.wrong, label.confidence.isFinite else { continue }
-                let b = min(buckets.count - 1, max(0, (edges.lastIndex { $0 <= label.confidence } ?? 0)))
+                let b = bucket(of: label.confidence)
                 buckets[b].faces += 1
                 if label.name == gold { buckets[b].correct += 1 }
                 confidenceSums[b] += label.confidence

@@ -263,9 +263,8 @@ public enum SECLARun {
 
     /// `{sample id: {"image": …, "faces": [label…]}}`, the format `secla evaluate` reads back.
     public static func writeLabels(corpus: Corpus, samples: [Int], labels: [[FaceLabel]], to path: String) throws {
-        struct Entry: Encodable { var image: String?; var faces: [FaceLabel] }
-        var entries = [String: Entry]()
-        for (s, faces) in zip(samples, labels) { entries[corpus.samples[s].id] = Entry(image: corpus.samples[s].image, faces: faces) }
+        var entries = [String: LabelsFile.Entry]()
+        for (s, faces) in zip(samples, labels) { entries[corpus.samples[s].id] = LabelsFile.Entry(image: corpus.samples[s].image, faces: faces) }
         try writeAtomically(Data(try jsonText(entries).utf8), to: path)
     }
 }
