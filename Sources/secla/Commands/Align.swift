@@ -20,6 +20,7 @@ struct Align: ParsableCommand {
             corpora with models of the same kind.
 
             Example: secla align --model runs/faithful --corpus data/lfw-structure-1 --out labels.json
+                     secla review --corpus data/lfw-structure-1 --labels labels.json --out review.html   (check by rising confidence)
             """
     )
 

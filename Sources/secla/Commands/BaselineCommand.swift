@@ -32,6 +32,8 @@ struct BaselineCommand: ParsableCommand {
             without labels, from the images appearance resolves in that result (LearnedLayoutPrior, docs/layout-features.md).
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
                      secla baseline --method berg --layout both --corpus data/lfw-like
+                     secla baseline --method berg --layout learned --corpus DIR --out labels.json --prior-out prior.json
+                     secla review --corpus DIR --labels labels.json --out review.html   (check by rising confidence)
             """
     )
 
