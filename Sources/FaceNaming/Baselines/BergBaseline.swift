@@ -63,6 +63,10 @@ public struct BergBaseline: Sendable {
     /// Per-pair bonuses that replace `layout`'s: per sample, per face, per candidate (in `sample.names` order), in
     /// cosine units; e.g. a trained model's learned layout term h, scaled (`PrototypeRefinement`).
     public var pairBonuses: [[[Double]]]?
+    /// A name with no other face borrows the best leave-one-out cosine of its aliases (names whose words are a subset
+    /// or superset of its own, e.g. "Bush" and "George W. Bush"; `Prepared.aliases`) that are not in the same
+    /// caption, when that beats `unseenNameScore`.
+    public var aliasPrototypes = false
 
     /// Bonuses in units of the cosine score (see the header comment).
     public struct LayoutPrior: Equatable, Sendable {
@@ -108,6 +112,7 @@ public struct BergBaseline: Sendable {
         let nullCost = noNameCost ?? Statistics.quantile(sorted: initial, noNameQuantile) ?? 0
         let unseen = unseenNameScore ?? Statistics.quantile(sorted: initial, unseenNameQuantile) ?? nullCost + 1
 
+        let aliases = aliasPrototypes ? data.aliases() : []
         // assigned[f]: index into `data.nameTexts`, or -1 for NONAME / no name.
         var assigned = [Int](repeating: -1, count: data.faceCount)
         var hasAssignment = false
@@ -128,8 +133,13 @@ public struct BergBaseline: Sendable {
                     candidates.map { n in
                         // Initially a face is part of every model of its caption; later only of its own name's.
                         let included = hasAssignment ? assigned[f] == n : true
-                        return data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
-                                                      squaredNorms: squaredNorms) ?? unseen
+                        if let c = data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
+                                                          squaredNorms: squaredNorms) { return c }
+                        guard aliasPrototypes,
+                              let a = data.aliasCosine(face: f, name: n, caption: candidates, aliases: aliases,
+                                                       included: { hasAssignment ? assigned[f] == $0 : true },
+                                                       sums: sums, counts: counts, squaredNorms: squaredNorms), a > unseen else { return unseen }
+                        return a
                     } + (data.hasNoName[s] ? [nullCost] : [])
                 }
                 if let bonuses, hasAssignment || bonusesInFirstRound {
@@ -315,6 +325,42 @@ public struct BergBaseline: Sendable {
             faceCount = selfDot.count
             self.unit = unit; self.selfDot = selfDot; self.faceIndices = faceIndices; self.names = names
             self.hasNoName = hasNoName; self.nameTexts = nameTexts
+        }
+
+        /// Per name: the other names whose words (lower-cased, two or more letters) are a subset or a superset of its
+        /// own, the smaller set holding a word of three or more letters. "Bush" ~ "George W. Bush" ~ "Saddam
+        /// Hussein He" ~ "Saddam Hussein"; "Laura Bush" is not an alias of "George W. Bush".
+        func aliases() -> [[Int]] {
+            let words: [Set<String>] = nameTexts.map { text in
+                Set(text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "'" })
+                    .map(String.init).filter { $0.count >= 2 })
+            }
+            var byWord = [String: [Int]]()
+            for (n, w) in words.enumerated() { for t in w { byWord[t, default: []].append(n) } }
+            return words.enumerated().map { n, a in
+                // An alias shares at least one word with n: search the names of each of n's words.
+                var out = Set<Int>()
+                for t in a {
+                    for m in byWord[t] ?? [] where m != n {
+                        let b = words[m], small = a.count <= b.count ? a : b
+                        if (a.isSubset(of: b) || b.isSubset(of: a)) && small.contains(where: { $0.count >= 3 }) { out.insert(m) }
+                    }
+                }
+                return out.sorted()
+            }
+        }
+
+        /// For a name with no other face: the best leave-one-out cosine of face f to one of its `aliases[n]` that is
+        /// not among the caption's names `caption` (an alias in the same caption is a person of its own); nil when no
+        /// alias has a face. `included(m)`: whether f counts in alias m's model.
+        func aliasCosine(face f: Int, name n: Int, caption: [Int], aliases: [[Int]], included: (Int) -> Bool,
+                         sums: [Double], counts: [Int], squaredNorms: [Double]) -> Double? {
+            var best: Double?
+            for m in aliases[n] where !caption.contains(m) {
+                if let c = leaveOneOutCosine(face: f, name: m, included: included(m), sums: sums, counts: counts, squaredNorms: squaredNorms),
+                   c > (best ?? -.infinity) { best = c }
+            }
+            return best
         }
 
         func accumulate(face f: Int, into sums: inout [Double], name n: Int, sign: Double = 1) {

@@ -17,6 +17,9 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     /// The alternation with a layout prior learned from the images appearance resolves in `bergLayout`'s result
     /// (`LearnedLayoutPrior`; beyond the paper).
     case bergLearned = "berg-learned"
+    /// `bergLearned` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
+    /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `BergBaseline.aliasPrototypes`).
+    case bergLearnedAliases = "berg-learned-aliases"
     /// SECLA, faithful preset (`TrainingConfig.faithful`).
     case secla
     /// SECLA, clean preset (`TrainingConfig.clean`).
@@ -47,6 +50,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .berg: return "Berg-style alternation"
         case .bergLayout: return "Berg-style alternation + layout"
         case .bergLearned: return "Berg-style alternation + learned layout prior"
+        case .bergLearnedAliases: return "Berg-style alternation + learned layout prior + aliases"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"

@@ -175,7 +175,10 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
 
     /// [sample][face][k]: the leave-one-out cosine of each face to the prototype of its caption's k-th distinct real
     /// name under `assigned`; nil when the name has no other face.
-    static func leaveOneOutCosines(_ data: BergBaseline.Prepared, _ assigned: [Int]) -> [[[Double?]]] {
+    /// With `aliases` (`Prepared.aliases()`), a name without other faces gets its best alias cosine when that
+    /// exceeds `floor` (`BergBaseline.aliasPrototypes`).
+    static func leaveOneOutCosines(_ data: BergBaseline.Prepared, _ assigned: [Int], aliases: [[Int]]? = nil,
+                                   floor: Double = -.infinity) -> [[[Double?]]] {
         let d = data.dimension
         var sums = [Double](repeating: 0, count: data.nameTexts.count * d)
         var counts = [Int](repeating: 0, count: data.nameTexts.count)
@@ -188,7 +191,13 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
         return data.faceIndices.enumerated().map { s, faces in
             faces.map { f in
                 data.names[s].map { n in
-                    data.leaveOneOutCosine(face: f, name: n, included: assigned[f] == n, sums: sums, counts: counts, squaredNorms: norms)
+                    if let c = data.leaveOneOutCosine(face: f, name: n, included: assigned[f] == n, sums: sums, counts: counts, squaredNorms: norms) {
+                        return c
+                    }
+                    guard let aliases,
+                          let a = data.aliasCosine(face: f, name: n, caption: data.names[s], aliases: aliases, included: { assigned[f] == $0 },
+                                                   sums: sums, counts: counts, squaredNorms: norms), a > floor else { return nil }
+                    return a
                 }
             }
         }
@@ -202,9 +211,10 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// at 0.92 right 79% of the time on seed 101), hence the calibrated default of 1.5 λ. A face left unnamed in a
     /// caption without a NONAME candidate competes with the names at τ.
     public func labels(corpus: Corpus, predictions: [[String]], scale: Double = LearnedLayoutPrior.defaultScale,
-                       temperature: Double? = nil) throws -> [[FaceLabel]] {
+                       temperature: Double? = nil, aliases: Bool = false) throws -> [[FaceLabel]] {
         let data = try BergBaseline.Prepared(corpus)
-        let cosines = Self.leaveOneOutCosines(data, Self.assignedIDs(data, predictions))
+        let cosines = Self.leaveOneOutCosines(data, Self.assignedIDs(data, predictions), aliases: aliases ? data.aliases() : nil,
+                                              floor: threshold)
         let bonuses = self.bonuses(corpus, scale: scale)
         let t = temperature ?? Self.defaultConfidenceTemperature
         return corpus.samples.enumerated().map { s, sample in
@@ -231,15 +241,21 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// The `berg-learned` method: the Berg-style alternation with the hand prior `handPrior` (default: the tuned one of
     /// `BergBaseline.withLayout`), then `refine` on its result; with the labels (scores and confidences at
     /// `confidenceTemperature`, nil = the default) when a prior could be fitted. `scale` is λ and `refits` the number of
-    /// fit → alternation rounds (`refine`). Throws `DataError` for a corpus without usable face descriptors.
+    /// fit → alternation rounds (`refine`); `aliases` lets names seen once borrow their aliases' prototypes in both
+    /// alternations and in the labels' scores (`BergBaseline.aliasPrototypes`). Throws `DataError` for a corpus
+    /// without usable face descriptors.
     public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
-                                   scale: Double = defaultScale, refits: Int = 1) throws
+                                   scale: Double = defaultScale, refits: Int = 1, aliases: Bool = false) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
         var berg = BergBaseline()
         berg.layout = handPrior
+        berg.aliasPrototypes = aliases
         let start = try berg.predict(corpus).predictions
-        let refined = try refine(corpus: corpus, start: start, refits: refits, scale: scale)
-        let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, scale: scale, temperature: confidenceTemperature)
+        var alternation = BergBaseline()
+        alternation.aliasPrototypes = aliases
+        let refined = try refine(corpus: corpus, start: start, alternation: alternation, refits: refits, scale: scale)
+        let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, scale: scale,
+                                               temperature: confidenceTemperature, aliases: aliases)
         return (refined.predictions, refined.prior, labels)
     }
 

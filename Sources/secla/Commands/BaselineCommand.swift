@@ -79,6 +79,9 @@ struct BaselineCommand: ParsableCommand {
     @Option(help: "With --layout learned: fit → alternation rounds, each fitting the prior on the previous round's labels (default 1).")
     var priorRefits: Int?
 
+    @Flag(help: "With --method berg: a name seen in one image borrows the prototype of an alias, a name whose words are a subset or superset of its own (\"Bush\" ~ \"George W. Bush\"), when that face matches it better than an unseen name.")
+    var aliases = false
+
     @Option(help: "With --layout learned: write the fitted layout prior (every weight by feature name, τ, the images it was fitted on) as JSON.")
     var priorOut: String?
 
@@ -106,6 +109,7 @@ struct BaselineCommand: ParsableCommand {
         if (priorOut != nil || priorScale != nil || priorRefits != nil) && !(method.contains(.berg) && [.learned, .all].contains(layout)) {
             throw ValidationError("--prior-out, --prior-scale and --prior-refits go with the learned layout prior: --method berg --layout learned")
         }
+        if aliases && !method.contains(.berg) { throw ValidationError("--aliases goes with --method berg") }
         if let l = priorScale, !(l.isFinite && l > 0) { throw ValidationError("--prior-scale must be a positive number, got \(l)") }
         if let r = priorRefits, !(1...20).contains(r) { throw ValidationError("--prior-refits must be between 1 and 20, got \(r)") }
     }
@@ -138,7 +142,8 @@ struct BaselineCommand: ParsableCommand {
                 if label == "berg-learned" {
                     let learned = try exitingOnDataError {
                         try LearnedLayoutPrior.bergLearned(corpus, handPrior: prior, confidenceTemperature: confidenceTemperature,
-                                                           scale: priorScale ?? LearnedLayoutPrior.defaultScale, refits: priorRefits ?? 1)
+                                                           scale: priorScale ?? LearnedLayoutPrior.defaultScale, refits: priorRefits ?? 1,
+                                                           aliases: aliases)
                     }
                     predictions = learned.predictions
                     if let fitted = learned.prior, let labels = learned.labels {
@@ -160,6 +165,7 @@ struct BaselineCommand: ParsableCommand {
                 } else {
                     var berg = BergBaseline()
                     berg.layout = label == "berg" ? nil : prior
+                    berg.aliasPrototypes = aliases
                     predictions = try exitingOnDataError { try berg.predict(corpus).predictions }
                 }
                 results[label] = OfficialMetric.evaluate(corpus.samples, predictions: predictions, placement: placement)
