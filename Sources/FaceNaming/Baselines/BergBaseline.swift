@@ -337,16 +337,17 @@ public struct BergBaseline: Sendable {
             }
             var byWord = [String: [Int]]()
             for (n, w) in words.enumerated() { for t in w { byWord[t, default: []].append(n) } }
+            // A superset of a holds a's rarest word; a subset of a has its own rarest word in a. Searching those two
+            // short lists instead of every name sharing a word keeps common words ("john", "he") cheap.
+            let rarest: [String?] = words.map { w in w.min { (byWord[$0]!.count, $0) < (byWord[$1]!.count, $1) } }
+            var byRarest = [String: [Int]]()
+            for (n, r) in rarest.enumerated() { if let r { byRarest[r, default: []].append(n) } }
             return words.enumerated().map { n, a in
-                // An alias shares at least one word with n: search the names of each of n's words.
+                guard let r = rarest[n] else { return [] }
                 var out = Set<Int>()
-                for t in a {
-                    for m in byWord[t] ?? [] where m != n {
-                        let b = words[m], small = a.count <= b.count ? a : b
-                        if (a.isSubset(of: b) || b.isSubset(of: a)) && small.contains(where: { $0.count >= 3 }) { out.insert(m) }
-                    }
-                }
-                return out.sorted()
+                for m in byWord[r]! where m != n && a.isSubset(of: words[m]) { out.insert(m) }
+                for t in a { for m in byRarest[t] ?? [] where m != n && words[m].isSubset(of: a) { out.insert(m) } }
+                return out.filter { m in (a.count <= words[m].count ? a : words[m]).contains { $0.count >= 3 } }.sorted()
             }
         }
 
