@@ -225,13 +225,22 @@ public enum Aligner {
     /// Labels every sample in `samples` (corpus indices).
     /// With the `prototypes` rule the names come from `PrototypeRefinement` over `samples` (the NONAME threshold and
     /// quantile do not apply to it); scores, runner-ups and confidences are the model's own, as with the other rules.
-    /// Throws only for `prototypes` when the corpus has no usable face descriptors.
+    /// With `learnedPrior` the names, scores, runner-ups and confidences are the learned prior's
+    /// (`LearnedLayoutPrior.labels`: cosine plus λ·log-odds, confidence at the prior's own temperature), because the
+    /// names come from its alternation and the model's scores would contradict them (on lfw-structure seed 101 the
+    /// model's confidence put 3,478 faces below 0.5 that were 70% right); the model's calibration does not apply.
+    /// Throws only for `prototypes` and `learnedPrior` when the corpus has no usable face descriptors.
     public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
                              options: InferenceOptions = .init()) throws -> [[FaceLabel]] {
         let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         var options = options
         if options.rule == .prototypes || options.rule == .learnedPrior {
             let refined = try PrototypeRefinement(learnedPriorRefits: options.rule == .learnedPrior ? 1 : 0).predict(corpus: corpus, heads: heads, features: features, samples: samples)
+            if let prior = refined.prior {
+                var subset = corpus
+                subset.samples = samples.map { corpus.samples[$0] }
+                return try prior.labels(corpus: subset, predictions: refined.predictions)
+            }
             return zip(samples, zip(all, refined.predictions)).map { s, pair in
                 let sample = corpus.samples[s]
                 // "NONAME" without a candidate of that exact text (e.g. only "NONAMEWRONG") stays "NONAME".

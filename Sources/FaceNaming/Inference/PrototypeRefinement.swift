@@ -55,8 +55,10 @@ public struct PrototypeRefinement: Sendable {
     }
 
     /// Per sample in `samples` (corpus indices; the prototypes pool these samples only), per face, the chosen
-    /// candidate text ("NONAME" for an unnamed face); and the κ used.
-    public func predict(corpus whole: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) throws -> (predictions: [[String]], scale: Double) {
+    /// candidate text ("NONAME" for an unnamed face); the κ used; and with `learnedPriorRefits` > 0, the last learned
+    /// prior (nil when none could be fitted: the labels are then the refinement's).
+    public func predict(corpus whole: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int]) throws
+        -> (predictions: [[String]], scale: Double, prior: LearnedLayoutPrior?) {
         var corpus = whole
         corpus.samples = samples.map { whole.samples[$0] }
         let h = Self.layoutScores(heads: heads, features: features, samples: samples)
@@ -69,7 +71,8 @@ public struct PrototypeRefinement: Sendable {
         berg.layout = nil
         berg.pairBonuses = h.map { $0.map { $0.map { Double($0) / kappa } } }
         let predictions = try berg.predict(corpus).predictions
-        guard learnedPriorRefits > 0 else { return (predictions, kappa) }
-        return (try LearnedLayoutPrior.refine(corpus: corpus, start: predictions, alternation: alternation, refits: learnedPriorRefits).predictions, kappa)
+        guard learnedPriorRefits > 0 else { return (predictions, kappa, nil) }
+        let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: predictions, alternation: alternation, refits: learnedPriorRefits)
+        return (refined.predictions, kappa, refined.prior)
     }
 }

@@ -22,7 +22,7 @@ extension AdamW.Variant: ExpressibleByArgument {}
 
 /// How faces are labelled after training (train, align).
 struct InferenceArguments: ParsableArguments {
-    @Option(help: "argmax: each face its best candidate (official); hungarian: one face per real name within an image; prototypes: hungarian with appearance from name prototypes pooled over the corpus and the model's layout term (PrototypeRefinement); learned-prior: prototypes, then the alternation again with a layout prior learned from the images appearance resolves (LearnedLayoutPrior).")
+    @Option(help: "argmax: each face its best candidate (official); hungarian: one face per real name within an image; prototypes: hungarian with appearance from name prototypes pooled over the corpus and the model's layout term (PrototypeRefinement); learned-prior: prototypes, then the alternation again with a layout prior learned from the images appearance resolves (LearnedLayoutPrior; scores and confidences are then the prior's, and the confidence options below do not apply).")
     var assignment: AssignmentRule = .argmax
 
     @OptionGroup var scoring: ScoringArguments
