@@ -103,7 +103,7 @@ public struct BergBaseline: Sendable {
     /// features or a face has no valid row or a non-finite descriptor.
     public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
         let data = try Prepared(corpus)
-        let bonuses = pairBonuses.map { Self.columns(corpus, data, $0) } ?? layout.map { Self.layoutBonuses(corpus, data, $0) }
+        let bonuses = pairBonuses.map { Self.columns(corpus, $0) } ?? layout.map { Self.layoutBonuses(corpus, data, $0) }
         let bonusesInFirstRound = pairBonuses != nil || layout?.inFirstRound == true
 
         var (sums, counts, squaredNorms) = Self.uniformModel(data)
@@ -169,13 +169,7 @@ public struct BergBaseline: Sendable {
                 assigned = next
                 hasAssignment = true
                 // Replace the uniform model by the one of the hard assignment.
-                for i in sums.indices { sums[i] = 0 }
-                for i in counts.indices { counts[i] = 0 }
-                for (f, n) in assigned.enumerated() where n >= 0 {
-                    data.accumulate(face: f, into: &sums, name: n)
-                    counts[n] += 1
-                }
-                data.updateSquaredNorms(sums, into: &squaredNorms)
+                (sums, counts, squaredNorms) = data.model(of: assigned)
             } else {
                 changed.append(changedThisRound)
                 if changedThisRound == 0 { break }
@@ -250,18 +244,26 @@ public struct BergBaseline: Sendable {
     /// Per sample, per face, per score column (distinct real names in `data.names` order, then NONAME when the
     /// caption has it), the layout bonus.
     static func layoutBonuses(_ corpus: Corpus, _ data: Prepared, _ prior: LayoutPrior) -> [[[Double]]] {
-        columns(corpus, data, corpus.samples.map { layoutBonus($0, prior) })
+        columns(corpus, corpus.samples.map { layoutBonus($0, prior) })
     }
 
     /// Per-candidate bonuses ([sample][face][candidate in `sample.names` order]) rearranged into score columns.
-    static func columns(_ corpus: Corpus, _ data: Prepared, _ perCandidate: [[[Double]]]) -> [[[Double]]] {
-        zip(corpus.samples, data.names.indices).map { sample, s in
-            // The column of each distinct name is its first candidate; NONAME's the first NONAME candidate.
-            let columns = data.names[s].map { id in
-                sample.names.firstIndex { !$0.isNoName && $0.text == data.nameTexts[id] }
-            } + (data.hasNoName[s] ? [sample.names.firstIndex { $0.isNoName }] : [])
-            return perCandidate[s].map { row in columns.map { $0.map { row[$0] } ?? 0 } }
+    static func columns(_ corpus: Corpus, _ perCandidate: [[[Double]]]) -> [[[Double]]] {
+        zip(corpus.samples, perCandidate).map { sample, rows in
+            let columns = scoreColumns(of: sample)
+            return rows.map { row in columns.map { row[$0.candidate] } }
         }
+    }
+
+    /// The score columns of `sample`, in the order of `Prepared.names` (+ NONAME): each distinct real text at its
+    /// first candidate, then NONAME (text nil) at the first NONAME-like candidate when the caption offers one.
+    static func scoreColumns(of sample: Sample) -> [(text: String?, candidate: Int)] {
+        var out = [(text: String?, candidate: Int)](), seen = Set<String>()
+        for (c, name) in sample.names.enumerated() where !name.isNoName && seen.insert(name.text).inserted {
+            out.append((name.text, c))
+        }
+        if let c = sample.names.firstIndex(where: \.isNoName) { out.append((nil, c)) }
+        return out
     }
 
     /// The corpus reduced to what the iterations need: normalised descriptors, and per sample its faces and its
@@ -362,6 +364,20 @@ public struct BergBaseline: Sendable {
                    c > (best ?? -.infinity) { best = c }
             }
             return best
+        }
+
+        /// The model of a hard assignment (assigned[f]: a name id, or -1 for none): per name the sum of its faces'
+        /// unit descriptors, their count and the sum's squared norm.
+        func model(of assigned: [Int]) -> (sums: [Double], counts: [Int], squaredNorms: [Double]) {
+            var sums = [Double](repeating: 0, count: nameTexts.count * dimension)
+            var counts = [Int](repeating: 0, count: nameTexts.count)
+            var squaredNorms = [Double](repeating: 0, count: nameTexts.count)
+            for (f, n) in assigned.enumerated() where n >= 0 {
+                accumulate(face: f, into: &sums, name: n)
+                counts[n] += 1
+            }
+            updateSquaredNorms(sums, into: &squaredNorms)
+            return (sums, counts, squaredNorms)
         }
 
         func accumulate(face f: Int, into sums: inout [Double], name n: Int, sign: Double = 1) {

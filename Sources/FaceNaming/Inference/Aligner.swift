@@ -232,7 +232,6 @@ public enum Aligner {
     /// Throws only for `prototypes` and `learnedPrior` when the corpus has no usable face descriptors.
     public static func label(corpus: Corpus, heads: ProjectionHeads, features: FeatureIndex, samples: [Int],
                              options: InferenceOptions = .init()) throws -> [[FaceLabel]] {
-        let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         var options = options
         if options.rule == .prototypes || options.rule == .learnedPrior {
             let refined = try PrototypeRefinement(learnedPriorRefits: options.rule == .learnedPrior ? 1 : 0).predict(corpus: corpus, heads: heads, features: features, samples: samples)
@@ -241,6 +240,7 @@ public enum Aligner {
                 subset.samples = samples.map { corpus.samples[$0] }
                 return try prior.labels(corpus: subset, predictions: refined.predictions)
             }
+            let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
             return zip(samples, zip(all, refined.predictions)).map { s, pair in
                 let sample = corpus.samples[s]
                 // "NONAME" without a candidate of that exact text (e.g. only "NONAMEWRONG") stays "NONAME".
@@ -248,6 +248,7 @@ public enum Aligner {
                 return faceLabels(sample, scores: pair.0, choice: choice, options: options)
             }
         }
+        let all = scores(heads: heads, features: features, samples: samples, singletonQuantile: options.singletonQuantile)
         if let q = options.noNameQuantile {
             options.noNameThreshold = noNameCost(quantile: q, scores: all, samples: samples.map { corpus.samples[$0] })
         }

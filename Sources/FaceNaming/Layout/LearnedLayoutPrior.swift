@@ -100,7 +100,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// bonuses of `BergBaseline.pairBonuses`.
     public func bonuses(_ corpus: Corpus, scale: Double = LearnedLayoutPrior.defaultScale) -> [[[Double]]] {
         corpus.samples.map { sample in
-            let columns = Self.columns(of: sample)
+            let columns = BergBaseline.scoreColumns(of: sample)
             return Self.features(of: sample).map { row in
                 let logits = columns.map { c in zip(weights, row[c.candidate]).reduce(0) { $0 + $1.0 * $1.1 } }
                 let mean = logits.isEmpty ? 0 : logits.reduce(0, +) / Double(logits.count)
@@ -110,17 +110,6 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
                 }
             }
         }
-    }
-
-    /// The distinct candidates of `sample`: each real text at its first candidate, then NONAME (text nil) at the
-    /// first NONAME-like candidate when the caption offers one. The same columns as `BergBaseline`'s scores.
-    static func columns(of sample: Sample) -> [(text: String?, candidate: Int)] {
-        var out = [(text: String?, candidate: Int)](), seen = Set<String>()
-        for (c, name) in sample.names.enumerated() where !name.isNoName && seen.insert(name.text).inserted {
-            out.append((name.text, c))
-        }
-        if let c = sample.names.firstIndex(where: \.isNoName) { out.append((nil, c)) }
-        return out
     }
 
     /// Fits the prior on `corpus` labelled with `assignment` (per sample, per face: a candidate text, or "NONAME").
@@ -138,7 +127,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
         var examples = [(features: [[Double]], target: Int)]()
         var images = 0
         for (s, sample) in corpus.samples.enumerated() where !data.faceIndices[s].isEmpty {
-            let columns = Self.columns(of: sample)
+            let columns = BergBaseline.scoreColumns(of: sample)
             var targets = [Int]()
             for (j, f) in data.faceIndices[s].enumerated() {
                 let row = cosines[s][j]
@@ -179,15 +168,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// exceeds `floor` (`BergBaseline.aliasPrototypes`).
     static func leaveOneOutCosines(_ data: BergBaseline.Prepared, _ assigned: [Int], aliases: [[Int]]? = nil,
                                    floor: Double = -.infinity) -> [[[Double?]]] {
-        let d = data.dimension
-        var sums = [Double](repeating: 0, count: data.nameTexts.count * d)
-        var counts = [Int](repeating: 0, count: data.nameTexts.count)
-        var norms = [Double](repeating: 0, count: data.nameTexts.count)
-        for (f, n) in assigned.enumerated() where n >= 0 {
-            data.accumulate(face: f, into: &sums, name: n)
-            counts[n] += 1
-        }
-        data.updateSquaredNorms(sums, into: &norms)
+        let (sums, counts, norms) = data.model(of: assigned)
         return data.faceIndices.enumerated().map { s, faces in
             faces.map { f in
                 data.names[s].map { n in
@@ -218,7 +199,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
         let bonuses = self.bonuses(corpus, scale: scale)
         let t = temperature ?? Self.defaultConfidenceTemperature
         return corpus.samples.enumerated().map { s, sample in
-            let columns = Self.columns(of: sample)
+            let columns = BergBaseline.scoreColumns(of: sample)
             return sample.faces.indices.map { j in
                 var options = columns.map { c -> (text: String, score: Double) in
                     guard let text = c.text else { return (noName, threshold + bonuses[s][j][c.candidate]) }

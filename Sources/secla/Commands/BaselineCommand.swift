@@ -116,6 +116,7 @@ struct BaselineCommand: ParsableCommand {
 
     func run() throws {
         let corpus = try exitingOnDataError { try source.load() }
+        let hasGold = corpus.samples.contains { $0.faces.contains { $0.label != nil } }
         var results = [String: MetricResult]()
         var rows = [String]()
         var reliability: [ReliabilityBucket]?
@@ -156,9 +157,7 @@ struct BaselineCommand: ParsableCommand {
                         }
                         if let priorOut { try writeAtomically(Data(try jsonText(PriorFile(prior: fitted, scale: priorScale ?? LearnedLayoutPrior.defaultScale), pretty: true).utf8), to: priorOut) }
                         if let out { try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: labels, to: out) }
-                        if corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) {
-                            reliability = Reliability.table(corpus.samples, labels: labels)
-                        }
+                        if hasGold { reliability = Reliability.table(corpus.samples, labels: labels) }
                     } else if out != nil {
                         throw ValidationError("no layout prior could be fitted on \(corpus.source) (no image whose names all have other faces), so there are no labels to write")
                     }
@@ -178,7 +177,7 @@ struct BaselineCommand: ParsableCommand {
         }
         if let out { print("labels of berg-learned → \(out)") }
         if let priorOut { print("learned layout prior → \(priorOut)") }
-        guard corpus.samples.contains(where: { $0.faces.contains { $0.label != nil } }) else {
+        guard hasGold else {
             print("\(corpus.source) has no gold face labels: nothing to score")
             return
         }
