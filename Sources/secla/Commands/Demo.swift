@@ -71,10 +71,7 @@ struct Demo: ParsableCommand {
             Labelled every face (per-face arg-max over its caption's names and NONAME); official augmented-LFW metric:
             """)
         if let m = result.metrics {
-            printMetricTable(m, baselines: result.baselines)
-            print("  " + "berg + learned layout prior".padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f", learnedMetrics.precision, learnedMetrics.recall, learnedMetrics.f1,
-                           learnedMetrics.facesAccuracy))
+            printMetricTable(m, baselines: result.baselines, more: [("berg + learned layout prior", learnedMetrics)])
             print("""
                 (berg + learned layout prior: no training, the strongest labeller on our benchmarks; on your own corpus:
                  secla baseline --method berg --layout learned --corpus DIR --out labels.json)

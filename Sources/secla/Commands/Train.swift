@@ -324,9 +324,10 @@ struct Train: ParsableCommand {
 }
 
 /// The official metric of a model next to the learning-free baselines.
-func printMetricTable(_ m: MetricResult, baselines: [String: MetricResult], label: String = "SECLA") {
+func printMetricTable(_ m: MetricResult, baselines: [String: MetricResult], label: String = "SECLA",
+                      more: [(String, MetricResult)] = []) {
     print("                                   precision  recall      F1  faces-only accuracy")
-    let rows = [(label, m)] + Baseline.allCases.compactMap { b in baselines[b.rawValue].map { (b.rawValue, $0) } }
+    let rows = [(label, m)] + Baseline.allCases.compactMap { b in baselines[b.rawValue].map { (b.rawValue, $0) } } + more
     for (name, r) in rows {
         print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0)
               + String(format: "  %9.4f  %6.4f  %6.4f  %19.4f", r.precision, r.recall, r.f1, r.facesAccuracy))
