@@ -10,6 +10,7 @@ struct Secla: ParsableCommand {
 
             Examples:
               secla demo                 generate a corpus, train SECLA, label its faces, print the metrics
+              secla ingest --photos DIR --captions captions.jsonl --out CORPUS   photos in: faces and descriptors with dlib
               secla train --corpus DIR --out RUN            train SECLA (--mode faithful|clean) and label the corpus
               secla align --model RUN --corpus DIR --out labels.json   label faces with a trained model
               secla evaluate --lfw DIR --predictions labels.json       score any system's labels
@@ -19,6 +20,6 @@ struct Secla: ParsableCommand {
               secla bench --generate lfw-like --seeds 1,2,3   compare methods over seeds (mean ± sd table)
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, Train.self, Align.self, Review.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self, Bench.self, BenchOne.self]
+        subcommands: [Demo.self, IngestCommand.self, Train.self, Align.self, Review.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self, Bench.self, BenchOne.self]
     )
 }

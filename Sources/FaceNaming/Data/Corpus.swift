@@ -56,12 +56,18 @@ public struct Face: Codable, Equatable, Sendable {
     public var identity: String?
     /// A detection that is not a real face (augmented LFW's NONAMEWRONG): the metric never counts it as correct.
     public var wrong: Bool
+    /// The face detector's score, when the face was detected by `secla ingest` (dlib HOG: real faces ≈ 1–2.4).
+    public var score: Double?
+    /// An image showing just this face (e.g. its LFW crop), for reports when the photo itself is not at hand.
+    public var crop: String?
 
-    public init(row: Int? = nil, box: Box? = nil, label: String? = nil, identity: String? = nil, wrong: Bool = false) {
+    public init(row: Int? = nil, box: Box? = nil, label: String? = nil, identity: String? = nil, wrong: Bool = false,
+                score: Double? = nil, crop: String? = nil) {
         self.row = row; self.box = box; self.label = label; self.identity = identity; self.wrong = wrong
+        self.score = score; self.crop = crop
     }
 
-    enum CodingKeys: String, CodingKey { case row, box, label, identity, wrong }
+    enum CodingKeys: String, CodingKey { case row, box, label, identity, wrong, score, crop }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -70,6 +76,8 @@ public struct Face: Codable, Equatable, Sendable {
         label = try c.decodeIfPresent(String.self, forKey: .label)
         identity = try c.decodeIfPresent(String.self, forKey: .identity)
         wrong = try c.decodeIfPresent(Bool.self, forKey: .wrong) ?? false
+        score = try c.decodeIfPresent(Double.self, forKey: .score)
+        crop = try c.decodeIfPresent(String.self, forKey: .crop)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -79,6 +87,8 @@ public struct Face: Codable, Equatable, Sendable {
         try c.encodeIfPresent(label, forKey: .label)
         try c.encodeIfPresent(identity, forKey: .identity)
         if wrong { try c.encode(true, forKey: .wrong) }
+        try c.encodeIfPresent(score, forKey: .score)
+        try c.encodeIfPresent(crop, forKey: .crop)
     }
 }
 

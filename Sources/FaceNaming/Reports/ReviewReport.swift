@@ -31,6 +31,8 @@ public enum ReviewReport {
         public var label: FaceLabel
         /// The gold label when the corpus has one.
         public var gold: String?
+        /// An image of just this face (the corpus face's `crop`, e.g. its LFW crop), shown instead of the photo's box.
+        public var faceCrop: String? = nil
     }
 
     /// Every face of `labels`, joined with its sample in `corpus`, by rising confidence (ties: file order). Throws a
@@ -53,7 +55,7 @@ public enum ReviewReport {
             for (f, label) in entry.faces.enumerated() {
                 let face = sample.faces[f]
                 rows.append(Row(sampleID: key, image: entry.image ?? sample.image, caption: sample.caption, candidates: candidates,
-                                face: f, label: label, gold: face.wrong ? nil : face.label))
+                                face: f, label: label, gold: face.wrong ? nil : face.label, faceCrop: face.crop))
             }
         }
         // A stable sort: equal confidences keep file order, so the page is the same for the same inputs.
@@ -128,7 +130,12 @@ public enum ReviewReport {
     }
 
     /// An SVG whose view box is the face's box with a 15 % margin, showing that part of the image at 80 px width.
+    /// A face with its own crop image shows that image whole at 80 px.
     static func crop(_ row: Row, imagesRoot: String?) -> String {
+        if let faceCrop = row.faceCrop {
+            let path = imagesRoot.map { ($0 as NSString).appendingPathComponent(faceCrop) } ?? faceCrop
+            return "<img src=\"\(escape(path))\" width=\"80\" alt=\"face crop\">"
+        }
         guard let box = row.label.box, let image = row.image, box.x2 > box.x1, box.y2 > box.y1 else { return "—" }
         let w = box.x2 - box.x1, h = box.y2 - box.y1, m = 0.15 * max(w, h)
         let path = imagesRoot.map { ($0 as NSString).appendingPathComponent(image) } ?? image

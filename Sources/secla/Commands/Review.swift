@@ -1,4 +1,5 @@
 import ArgumentParser
+import FaceIngest
 import FaceNaming
 import Foundation
 import NumericCore
@@ -25,7 +26,7 @@ struct Review: ParsableCommand {
     @Option(help: ArgumentHelp("The HTML page to write.", valueName: "file.html"))
     var out: String
 
-    @Option(help: ArgumentHelp("Folder prefixed to every image path in the page (default: the paths as written).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder prefixed to every image path in the page (default: the photos folder of a corpus made by `secla ingest`, else the paths as written).", valueName: "dir"))
     var images: String?
 
     @Option(help: "Show only the N least confident faces (default: all; the summary always counts all).")
@@ -41,7 +42,8 @@ struct Review: ParsableCommand {
             try ReviewReport.rows(labels: try LabelsFile.read(path: labels), labelsPath: labels, corpus: corpus)
         }
         let title = "Faces to review: \((labels as NSString).lastPathComponent)"
-        try writeAtomically(Data(ReviewReport.html(rows: rows, title: title, imagesRoot: images, limit: limit).utf8), to: out)
+        let root = images ?? source.corpus.flatMap { Ingest.photosFolder(ofCorpus: $0) }.map { ($0 as NSString).standardizingPath }
+        try writeAtomically(Data(ReviewReport.html(rows: rows, title: title, imagesRoot: root, limit: limit).utf8), to: out)
         let low = rows.filter { $0.label.confidence < 0.9 }.count
         print("\(rows.count) faces, \(low) below confidence 0.9 → \(out)")
     }

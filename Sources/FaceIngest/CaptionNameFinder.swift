@@ -1,0 +1,95 @@
+// Person names from caption text: a PLACEHOLDER rule, until the learned person-name recogniser lands (issue 19).
+//
+// The rule, and only this: a name is a run of two to five capitalised words ("Barack Obama", "George W. Bush",
+// "Ana Guevara", particles such as "de", "van", "bin" allowed inside), after dropping leading titles ("President",
+// "Vice", "Gov.", "Dr.", …) and sentence-start words ("The", "In", …); all-capital words (bylines, datelines: "AP",
+// "WASHINGTON") and runs holding a month or weekday are not names; a later single word equal to the last word of
+// a name found earlier ("Bush") is that person again; "Blair's" is "Blair". Measured on real news it finds most
+// full names but also organisations and places written as two capitalised words ("White House", "New York"): pass
+// `names` in the sidecar when you know them.
+
+import FaceNaming
+import Foundation
+
+public enum CaptionNameFinder {
+    /// Words dropped from the start of a run: titles, roles and common sentence starts.
+    static let leadingStopWords: Set<String> = [
+        "president", "vice", "prime", "minister", "secretary", "senator", "sen", "rep", "representative", "gov", "governor",
+        "dr", "mr", "mrs", "ms", "miss", "sir", "lord", "lady", "king", "queen", "prince", "princess", "pope", "general",
+        "gen", "col", "lt", "sgt", "capt", "captain", "chancellor", "judge", "justice", "coach", "mayor", "former", "first",
+        "chief", "director", "chairman", "ceo", "ambassador", "attorney", "defense", "foreign", "state", "u.s", "us",
+        "british", "french", "german", "american", "russian", "israeli", "palestinian", "iraqi", "chinese", "japanese",
+        "the", "a", "an", "in", "on", "at", "from", "with", "and", "but", "after", "before", "during", "as", "this",
+        "that", "these", "those", "his", "her", "their", "its", "actor", "actress", "singer", "star", "player", "director",
+        "rev", "reverend", "cardinal", "archbishop", "bishop", "sheikh", "crown", "emperor", "premier", "speaker",
+    ]
+    /// A run holding one of these is a date or a place, not a person.
+    static let excludedWords: Set<String> = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+        "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "photo", "file",
+        "house", "hall", "street", "square", "park", "university", "college", "church", "center", "centre", "airport",
+        "stadium", "cup", "open", "games", "party", "council", "court", "department", "ministry", "office", "bank",
+        "united", "nations", "states", "kingdom", "union", "republic", "new", "york", "city", "county", "river",
+    ]
+    static let particles: Set<String> = ["de", "da", "del", "della", "der", "den", "van", "von", "bin", "al", "le", "la", "du", "dos", "di"]
+
+    /// The caption's person names, in order of first mention, each once.
+    public static func names(in caption: String) -> [String] {
+        var found = [String]()
+        var run = [String]()
+        func flush() {
+            defer { run.removeAll() }
+            while let first = run.first, leadingStopWords.contains(normalised(first)) { run.removeFirst() }
+            while let last = run.last, particles.contains(last) { run.removeLast() }
+            guard run.count >= 2, run.count <= 5, !run.contains(where: { excludedWords.contains(normalised($0)) }) else {
+                // A lone word that repeats the surname of a name already found is that person: nothing new.
+                return
+            }
+            let name = run.joined(separator: " ")
+            if !found.contains(name) { found.append(name) }
+        }
+        for raw in caption.split(whereSeparator: { $0.isWhitespace }) {
+            var word = String(raw)
+            // Opening punctuation starts a new run; closing punctuation ends the run after this word.
+            if let f = word.first, "([\"'“‘".contains(f) { flush(); word.removeFirst() }
+            var ends = false
+            while let l = word.last, ",;:!?)]\"'”’".contains(l) { word.removeLast(); ends = true }
+            if word.hasSuffix("'s") || word.hasSuffix("’s") { word.removeLast(2); ends = true }
+            if word.hasSuffix("."), !isInitial(word), !isAbbreviatedTitle(word) { word.removeLast(); ends = true }
+            if isNameWord(word) || (!run.isEmpty && particles.contains(word)) {
+                run.append(word)
+            } else {
+                flush()
+            }
+            if ends { flush() }
+        }
+        flush()
+        return found
+    }
+
+    static func normalised(_ word: String) -> String {
+        word.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    /// "W." or "J.R."
+    static func isInitial(_ word: String) -> Bool {
+        let letters = word.filter { $0 != "." }
+        return !letters.isEmpty && letters.count <= 2 && letters.allSatisfy(\.isUppercase) && word.hasSuffix(".")
+    }
+
+    static func isAbbreviatedTitle(_ word: String) -> Bool { leadingStopWords.contains(normalised(word)) }
+
+    /// Capitalised (first letter upper case, some lower case letter after it) or an initial; not all capitals.
+    static func isNameWord(_ word: String) -> Bool {
+        guard let first = word.first, first.isUppercase, first.isLetter else { return false }
+        if isInitial(word) { return true }
+        let rest = word.dropFirst()
+        guard rest.contains(where: { $0.isLowercase }) else { return false }
+        return rest.allSatisfy { $0.isLetter || $0 == "-" || $0 == "'" || $0 == "’" || $0 == "." }
+    }
+
+    /// Candidate list in the native format: the names in first-mention order with their ranks, then NONAME.
+    public static func candidates(names: [String]) -> [CandidateName] {
+        names.enumerated().map { CandidateName($1, mention: $0) } + [CandidateName(noName)]
+    }
+}
