@@ -38,7 +38,8 @@ enum RealData {
 }
 
 final class FaceEngineTests: XCTestCase {
-    static let shared: FaceEngine? = try? FaceEngine(models: FaceModels(folder: FaceModels.defaultFolder))
+    // One engine for the suite (loading costs ~0.7 s); XCTest runs these tests one at a time.
+    nonisolated(unsafe) static let shared: FaceEngine? = try? FaceEngine(models: FaceModels(folder: FaceModels.defaultFolder))
 
     func engine() throws -> FaceEngine {
         try RealData.requirePhotos()
@@ -112,19 +113,28 @@ final class FaceEngineTests: XCTestCase {
     }
 
     func testEXIFOrientationTurnsThePixelsUpright() throws {
-        // A JPEG whose EXIF says "rotate 90° clockwise" (tag 6) decodes with width and height swapped.
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RealData.photo("obama.jpg"))))
+        try RealData.requirePhotos()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: RealData.photo("two_people.jpg"))))
         let plain = try DecodedImage(bytes: bytes, path: "plain")
-        let rotated = try DecodedImage(bytes: withEXIFOrientation(bytes, 6), path: "rotated")
         XCTAssertEqual(plain.exifOrientation, 1)
-        XCTAssertEqual(rotated.exifOrientation, 6)
-        XCTAssertEqual(rotated.width, plain.height)
-        XCTAssertEqual(rotated.height, plain.width)
-        // Turned clockwise: the stored bottom-left pixel is now the top-left one.
-        let a = rotated.pixel(x: 0, y: 0), b = plain.pixel(x: 0, y: plain.height - 1)
-        XCTAssertEqual([a.0, a.1, a.2], [b.0, b.1, b.2])
-        let upright = try engine().faces(in: rotated, settings: .standard)
-        XCTAssertEqual(upright.count, 1, "the face is found in the upright image")
+        let w = plain.width, h = plain.height
+        // For each tag: where the displayed pixel (x, y) comes from in the stored image (the EXIF definitions).
+        let source: [Int: (Int, Int) -> (Int, Int)] = [
+            3: { x, y in (w - 1 - x, h - 1 - y) },  // rotated 180°
+            6: { x, y in (y, h - 1 - x) },          // stored turned left: displayed turned 90° clockwise
+            8: { x, y in (w - 1 - y, x) },          // stored turned right: displayed turned 90° anticlockwise
+            2: { x, y in (w - 1 - x, y) },          // mirrored
+        ]
+        for (tag, from) in source {
+            let turned = try DecodedImage(bytes: withEXIFOrientation(bytes, UInt8(tag)), path: "tag \(tag)")
+            XCTAssertEqual(turned.exifOrientation, tag)
+            XCTAssertEqual([turned.width, turned.height], tag >= 5 ? [h, w] : [w, h], "tag \(tag)")
+            for (x, y) in [(0, 0), (turned.width - 1, 0), (17, turned.height - 1), (turned.width / 2, turned.height / 3)] {
+                let (sx, sy) = from(x, y)
+                let a = turned.pixel(x: x, y: y), b = plain.pixel(x: sx, y: sy)
+                XCTAssertEqual([a.0, a.1, a.2], [b.0, b.1, b.2], "tag \(tag) at (\(x), \(y))")
+            }
+        }
     }
 
     func testBadFilesGiveClearErrors() throws {
