@@ -46,6 +46,8 @@ public struct IngestSummary: Codable, Sendable {
     /// Photos in the folder that the sidecar does not caption (not ingested).
     public var uncaptioned: Int
     public var warnings: [IngestFailure]
+    /// Loading the models (once per worker thread), then processing the photos.
+    public var modelLoadSeconds: Double
     public var seconds: Double
     public var photosPerSecond: Double
     public var facesPerSecond: Double
@@ -109,7 +111,7 @@ public enum Ingest {
         let detection = options.detection
         let started = Date()
         var processedFaces = 0, failedJobs = 0
-        try PhotoProcessor.run(jobs: jobs, threads: options.threads, models: options.models, cnn: detection.detector == .cnn,
+        let loadSeconds = try PhotoProcessor.run(jobs: jobs, threads: options.threads, models: options.models, cnn: detection.detector == .cnn,
                                work: { engine, job in
                                    do {
                                        let image = try DecodedImage(path: job.path)
@@ -135,7 +137,7 @@ public enum Ingest {
                                    }
                                },
                                progress: progress)
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Date().timeIntervalSince(started) - loadSeconds
         journal.sync()
 
         // The corpus: one sample per item whose photo has a current journal entry.
@@ -180,7 +182,7 @@ public enum Ingest {
             photosFolder: absolutePath(photos), captions: captions, settings: detection, threads: options.threads,
             photos: items.count, processed: jobs.count - failedJobs, reused: reused,
             failed: failedList, samples: samples.count, faces: samples.reduce(0) { $0 + $1.faces.count }, photosWithoutFaces: withoutFaces,
-            uncaptioned: uncaptioned, warnings: warnings, seconds: seconds,
+            uncaptioned: uncaptioned, warnings: warnings, modelLoadSeconds: loadSeconds, seconds: seconds,
             photosPerSecond: seconds > 0 ? Double(jobs.count) / seconds : 0, facesPerSecond: seconds > 0 ? Double(processedFaces) / seconds : 0,
             blasCore: BLAS.coreName)
         try writeManifest(summary, to: out)

@@ -54,6 +54,7 @@ public struct LFWIngestSummary: Codable, Sendable {
     public var failed: [IngestFailure]
     public var medianMatchDistance: Double
     public var sameIdentity: Int
+    public var modelLoadSeconds: Double
     public var seconds: Double
     public var cropsPerSecond: Double
     public var blasCore: String
@@ -169,7 +170,7 @@ public enum LFWCrops {
         }
         let detection = DetectionSettings(detector: options.detection.detector, upsample: 0, threshold: options.detection.threshold, maxSide: 0)
         let started = Date()
-        try PhotoProcessor.run(jobs: jobs, threads: options.threads, models: options.models, cnn: detection.detector == .cnn,
+        let loadSeconds = try PhotoProcessor.run(jobs: jobs, threads: options.threads, models: options.models, cnn: detection.detector == .cnn,
                                work: { engine, job in describeCentralFace(engine: engine, job: job, detection: detection) },
                                commit: { i, outcome in
                                    let job = jobs[i]
@@ -180,7 +181,7 @@ public enum LFWCrops {
                                    case let .failed(problem): failures[job.key] = problem
                                    }
                                }, progress: progress)
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Date().timeIntervalSince(started) - loadSeconds
         journal.sync()
 
         // Assemble: kept records whose crops all succeeded; each face points at its crop's row.
@@ -225,7 +226,7 @@ public enum LFWCrops {
             cropsWithoutDetection: noDetection.sorted(),
             failed: failures.map { IngestFailure(image: $0.key, problem: $0.value) }.sorted { $0.image < $1.image },
             medianMatchDistance: matchDistances.isEmpty ? .nan : matchDistances[matchDistances.count / 2], sameIdentity: same,
-            seconds: seconds, cropsPerSecond: seconds > 0 ? Double(jobs.count) / seconds : 0, blasCore: BLAS.coreName)
+            modelLoadSeconds: loadSeconds, seconds: seconds, cropsPerSecond: seconds > 0 ? Double(jobs.count) / seconds : 0, blasCore: BLAS.coreName)
         try Ingest.writeManifest(LFWManifest(photosFolder: summary.lfwImages, lfw: summary), to: out)
         return summary
     }

@@ -38,16 +38,19 @@ public struct IngestProgress: Sendable {
 enum PhotoProcessor {
     /// Runs `work` on every job over `threads` engines and calls `commit` for each, in job order, on one thread at a
     /// time. A thrown `commit` error (e.g. a full disk) stops the run and is rethrown; `work` reports per-photo
-    /// failures as `.failed` instead.
+    /// failures as `.failed` instead. Returns the seconds spent loading the models.
+    @discardableResult
     static func run(jobs: [PhotoWork], threads: Int, models: FaceModels, cnn: Bool,
                     work: @escaping @Sendable (FaceEngine, PhotoWork) -> PhotoOutcome,
                     commit: (Int, PhotoOutcome) throws -> Void,
-                    progress: ((IngestProgress) -> Void)? = nil) throws {
-        guard !jobs.isEmpty else { return }
+                    progress: ((IngestProgress) -> Void)? = nil) throws -> Double {
+        guard !jobs.isEmpty else { return 0 }
         openblas_set_num_threads(1)
         let workers = max(1, min(threads, jobs.count))
         // Engines load before any work starts, so a bad model file fails the run at once.
+        let loading = Date()
         let engines = UncheckedBox(try (0..<workers).map { _ in try FaceEngine(models: models, cnn: cnn) })  // one per worker
+        let loadSeconds = Date().timeIntervalSince(loading)
         let state = SharedState(count: jobs.count)
         let started = Date()
         try withoutActuallyEscaping(commit) { commit in
@@ -70,6 +73,7 @@ enum PhotoProcessor {
             }
         }
         if let error = state.error { throw error }
+        return loadSeconds
     }
 
     /// The counter, reorder buffer and first commit error, under one lock.

@@ -107,7 +107,7 @@ struct IngestCommand: ParsableCommand {
                     (\(s.facesWithoutCropNoName) gold NONAME; \(s.facesWithCropNotGiven) whose crop is not among the images given)
                       matching median distance \(String(format: "%.1f", s.medianMatchDistance)) px; same identity string \(s.sameIdentity) of \(s.facesKept)
                       crops    \(s.crops): \(s.cropsProcessed) processed, \(s.cropsReused) reused, \(s.cropsWithoutDetection.count) without a detection (central box), \(s.failed.count) failed
-                      time     \(String(format: "%.1f s, %.1f crops/s at %d threads (OpenBLAS %@)", s.seconds, s.cropsPerSecond, threads, s.blasCore))
+                      time     \(String(format: "%.1f s (+ %.1f s loading models), %.1f crops/s at %d threads (OpenBLAS %@)", s.seconds, s.modelLoadSeconds, s.cropsPerSecond, threads, s.blasCore))
                     """)
                 printFailures(s.failed, label: "failed")
                 if !s.cropsWithoutDetection.isEmpty { printNote("no face detected (central box described): " + s.cropsWithoutDetection.prefix(10).joined(separator: ", ")) }
@@ -121,7 +121,7 @@ struct IngestCommand: ParsableCommand {
                 \(s.samples) photos → \(out) (\(s.faces) faces; \(s.photosWithoutFaces) photos without a face)
                   processed \(s.processed), reused \(s.reused) from earlier runs, failed \(s.failed.count)\
                 \(s.uncaptioned > 0 ? ", \(s.uncaptioned) photos in the folder have no caption (not ingested)" : "")
-                  \(String(format: "%.1f s: %.2f photos/s, %.2f faces/s at %d threads (OpenBLAS %@)", s.seconds, s.photosPerSecond, s.facesPerSecond, threads, s.blasCore))
+                  \(String(format: "%.1f s (+ %.1f s loading models): %.2f photos/s, %.2f faces/s at %d threads (OpenBLAS %@)", s.seconds, s.modelLoadSeconds, s.photosPerSecond, s.facesPerSecond, threads, s.blasCore))
                 """)
             printFailures(s.failed, label: "failed")
             printFailures(s.warnings, label: "warning")
