@@ -88,7 +88,7 @@ public final class DecodedImage: @unchecked Sendable {
         self.path = path
         var err = [CChar](repeating: 0, count: 512)
         guard secla_image_load(path, &raw, &err, err.count) == 0 else {
-            throw FaceEngineError(path: path, String(cString: err))
+            throw FaceEngineError(path: path, cMessage(err))
         }
     }
 
@@ -97,7 +97,7 @@ public final class DecodedImage: @unchecked Sendable {
         self.path = path
         var err = [CChar](repeating: 0, count: 512)
         let status = bytes.withUnsafeBufferPointer { secla_image_decode($0.baseAddress, $0.count, &raw, &err, err.count) }
-        guard status == 0 else { throw FaceEngineError(path: path, String(cString: err)) }
+        guard status == 0 else { throw FaceEngineError(path: path, cMessage(err)) }
     }
 
     deinit { secla_image_free(&raw) }
@@ -147,7 +147,7 @@ public final class FaceEngine {
         var err = [CChar](repeating: 0, count: 1024)
         guard let e = secla_engine_create(models.path(FaceModels.landmarksFile), models.path(FaceModels.descriptorFile),
                                           cnn ? models.path(FaceModels.cnnDetectorFile) : nil, &err, err.count) else {
-            throw FaceEngineError(path: models.folder, String(cString: err),
+            throw FaceEngineError(path: models.folder, cMessage(err),
                                   hint: "re-fetch the models with `bash scripts/fetch-face-models.sh`")
         }
         engine = e
@@ -166,7 +166,7 @@ public final class FaceEngine {
             let n = Int(secla_engine_detect(engine, &image.raw, settings.detector == .cnn ? Int32(SECLA_DETECTOR_CNN) : Int32(SECLA_DETECTOR_HOG),
                                             Int32(settings.upsample), settings.threshold, Int32(settings.maxSide),
                                             &out, Int32(capacity), &err, err.count))
-            guard n >= 0 else { throw FaceEngineError(path: image.path, String(cString: err)) }
+            guard n >= 0 else { throw FaceEngineError(path: image.path, cMessage(err)) }
             if n > capacity { capacity = n; continue }
             return out.prefix(n).map { (Box(x1: $0.left, y1: $0.top, x2: $0.right, y2: $0.bottom), $0.score) }
         }
@@ -184,7 +184,7 @@ public final class FaceEngine {
         var descriptors = [Float](repeating: 0, count: boxes.count * dim)
         var err = [CChar](repeating: 0, count: 512)
         guard secla_engine_describe(engine, &image.raw, &dets, Int32(dets.count), &descriptors, nil, &err, err.count) == 0 else {
-            throw FaceEngineError(path: image.path, String(cString: err))
+            throw FaceEngineError(path: image.path, cMessage(err))
         }
         return dets.enumerated().map { i, d in
             let landmarks = withUnsafeBytes(of: d.landmarks) { Array($0.bindMemory(to: Float.self)) }
@@ -205,4 +205,9 @@ public func descriptorDistance(_ a: [Float], _ b: [Float]) -> Float {
     var s: Float = 0
     for i in a.indices { s += (a[i] - b[i]) * (a[i] - b[i]) }
     return s.squareRoot()
+}
+
+/// The NUL-terminated message a C call wrote into `buffer`.
+func cMessage(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
