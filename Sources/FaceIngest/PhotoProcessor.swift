@@ -53,8 +53,8 @@ enum PhotoProcessor {
         let loadSeconds = Date().timeIntervalSince(loading)
         let state = SharedState(count: jobs.count)
         let started = Date()
-        try withoutActuallyEscaping(commit) { commit in
-            try withoutActuallyEscaping({ (p: IngestProgress) in progress?(p) }) { report in
+        withoutActuallyEscaping(commit) { commit in
+            withoutActuallyEscaping({ (p: IngestProgress) in progress?(p) }) { report in
                 let box = UncheckedBox((commit, report))
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let engine = engines.value[w]
