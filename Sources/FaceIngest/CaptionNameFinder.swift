@@ -88,8 +88,24 @@ public enum CaptionNameFinder {
         return rest.allSatisfy { $0.isLetter || $0 == "-" || $0 == "'" || $0 == "’" || $0 == "." }
     }
 
-    /// Candidate list in the native format: the names in first-mention order with their ranks, then NONAME.
-    public static func candidates(names: [String]) -> [CandidateName] {
-        names.enumerated().map { CandidateName($1, mention: $0) } + [CandidateName(noName)]
+    /// Candidate list in the native format: the names in first-mention order with their ranks and, with the caption,
+    /// their mention counts, then NONAME.
+    public static func candidates(names: [String], caption: String? = nil) -> [CandidateName] {
+        names.enumerated().map { k, name in CandidateName(name, mention: k, mentions: caption.map { mentionCount(of: name, in: $0) }) }
+            + [CandidateName(noName)]
+    }
+
+    /// How often `name` is mentioned: whole-word occurrences of its last word ("Bush" counts "George W. Bush" and a
+    /// later "Bush's"), at least 1.
+    public static func mentionCount(of name: String, in caption: String) -> Int {
+        guard let last = name.split(separator: " ").last.map(String.init), !last.isEmpty else { return 1 }
+        var count = 0, searchStart = caption.startIndex
+        while let r = caption.range(of: last, range: searchStart..<caption.endIndex) {
+            let before = r.lowerBound == caption.startIndex ? nil : caption[caption.index(before: r.lowerBound)]
+            let after = r.upperBound == caption.endIndex ? nil : caption[r.upperBound]
+            if !(before?.isLetter ?? false) && !(after?.isLetter ?? false) { count += 1 }
+            searchStart = r.upperBound
+        }
+        return max(1, count)
     }
 }

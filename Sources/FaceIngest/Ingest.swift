@@ -160,7 +160,7 @@ public enum Ingest {
                 }
             }
             let names = record?.names ?? record?.caption.map(CaptionNameFinder.names(in:)) ?? []
-            let candidates = CaptionNameFinder.candidates(names: names)
+            let candidates = CaptionNameFinder.candidates(names: names, caption: record?.caption)
             for label in goldLabels ?? [] where label != noName && !names.contains(label) {
                 warnings.append(IngestFailure(image: item.key, problem: "gold name \"\(label)\" is not among the candidate names \(names)"))
             }

@@ -80,8 +80,9 @@ func dataErrorMessage(_ body: () throws -> Void) -> String {
         #expect(s.slots == [Slot(face: nil, gold: "NOFACE"), Slot(face: 0, gold: "Diego Espinoza"), Slot(face: 1, gold: "Janela Jara"),
                             Slot(face: 2, gold: "NONAME")])
         // ner_list strings, repeats dropped: Humberto Espinoza 0, Diego Espinoza 1, Janela Jara 2, Ismael Jara 3, Chordeleg 4.
-        #expect(s.names == [CandidateName("Ismael Jara", mention: 3), CandidateName("Diego Espinoza", mention: 1),
-                            CandidateName("Janela Jara", mention: 2), CandidateName("NONAME")])
+        // Mention counts: every ner_list entry, repeats included ("Ismael Jara" twice).
+        #expect(s.names == [CandidateName("Ismael Jara", mention: 3, mentions: 2), CandidateName("Diego Espinoza", mention: 1, mentions: 1),
+                            CandidateName("Janela Jara", mention: 2, mentions: 1), CandidateName("NONAME")])
         let wrong = try #require(corpus.samples.first { $0.id == "100002" })
         #expect(wrong.faces.map(\.wrong) == [true, false])
         #expect(wrong.faces[0].label == "NONAMEWRONG")
@@ -143,8 +144,8 @@ func writeLFWFixture(_ dir: TempFolder, one: String? = nil, rest: String? = nil)
         #expect(s.slots?.map(\.face) == [nil, nil, 0, 1, 2])
         #expect(s.faces.map(\.wrong) == [true, false, false])
         #expect(s.faces.map(\.label) == ["NONAMEWRONG", "Ann Lee", "NONAME"])
-        #expect(s.names == [CandidateName("Paris", mention: 0), CandidateName("Cy Do", mention: 3), CandidateName("NONAMEWRONG"),
-                            CandidateName("Ann Lee", mention: 1), CandidateName("NONAME")])  // "Lee" (rank 1) is part of "Ann Lee"
+        #expect(s.names == [CandidateName("Paris", mention: 0, mentions: 1), CandidateName("Cy Do", mention: 3, mentions: 1), CandidateName("NONAMEWRONG"),
+                            CandidateName("Ann Lee", mention: 1, mentions: 3), CandidateName("NONAME")])  // "Lee" (rank 1) is part of "Ann Lee"
         #expect(corpus.samples[3].names.map(\.text) == ["Bo Ma", "Cy Do", "NONAME"])  // appended
         let clean = try LFWReader.read(folder: dir.path, candidates: .clean)
         #expect(clean.samples[2].names.map(\.text) == ["Paris", "Cy Do", "Ann Lee", "NONAME"])

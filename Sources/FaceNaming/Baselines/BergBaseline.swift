@@ -8,7 +8,7 @@
 // It stops when no face changes name, or after `iterations` rounds. Initialisation is the uniform assignment: a
 // name's model is built from every face of every image whose caption lists it.
 //
-// Likelihood (a cosine model on L2-normalised descriptors): a name's prototype is the normalised sum of its faces'
+// Likelihood (a cosine model on centred, L2-normalised descriptors): a name's prototype is the normalised sum of its faces'
 // normalised descriptors, and score(f, n) = cos(f, prototype of n). The prototype is leave-one-out: face f's own
 // contribution is subtracted before scoring f, otherwise a name seen once would always claim its face. Per name only
 // a running sum and count are kept, and the leave-one-out cosine follows from f·S and |S|² by algebra, so a round
@@ -67,6 +67,13 @@ public struct BergBaseline: Sendable {
     /// or superset of its own, e.g. "Bush" and "George W. Bush"; `Prepared.aliases`) that are not in the same
     /// caption, when that beats `unseenNameScore`.
     public var aliasPrototypes = false
+    /// Scores a name's leave-one-out cosine as its log-likelihood ratio "same person" (`AppearanceEvidence`) instead
+    /// of the cosine itself; NONAME and unseen names then need scores in the same unit (0: no evidence).
+    public var appearance: AppearanceEvidence?
+    /// Explaining away: a candidate whose prototype has cosine above this with the prototype of a co-candidate of the
+    /// same caption that has more faces is scored as unseen there (its faces are the other person's: "Ilan Ramon",
+    /// pictured nowhere, named beside Ariel Sharon three times). nil: off.
+    public var shadowCosine: Double?
 
     /// Bonuses in units of the cosine score (see the header comment).
     public struct LayoutPrior: Equatable, Sendable {
@@ -129,12 +136,23 @@ public struct BergBaseline: Sendable {
             for (s, faces) in data.faceIndices.enumerated() where !faces.isEmpty {
                 let candidates = data.names[s]
                 let isNoName = [Bool](repeating: false, count: candidates.count) + (data.hasNoName[s] ? [true] : [])
+                // A candidate whose prototype is the face of a co-candidate with more faces (prototypes at cosine
+                // above `shadowCosine`) is shadowed: it has no appearance evidence of its own in this image.
+                let shadowed: Set<Int> = hasAssignment && shadowCosine != nil ? Set(candidates.filter { a in
+                    candidates.contains { b in
+                        b != a && counts[b] > counts[a] && counts[a] > 0
+                            && data.prototypeCosine(a, b, sums: sums, squaredNorms: squaredNorms) > shadowCosine!
+                    }
+                }) : []
                 var scores: [[Double]] = faces.map { f in
                     candidates.map { n in
+                        if shadowed.contains(n) { return unseen }
                         // Initially a face is part of every model of its caption; later only of its own name's.
                         let included = hasAssignment ? assigned[f] == n : true
                         if let c = data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
-                                                          squaredNorms: squaredNorms) { return c }
+                                                          squaredNorms: squaredNorms) {
+                            return appearance?.logLikelihoodRatio(cosine: c, others: counts[n] - (included ? 1 : 0)) ?? c
+                        }
                         guard aliasPrototypes,
                               let a = data.aliasCosine(face: f, name: n, caption: candidates, aliases: aliases,
                                                        included: { hasAssignment ? assigned[f] == $0 : true },
@@ -271,7 +289,9 @@ public struct BergBaseline: Sendable {
     struct Prepared {
         let dimension: Int
         let faceCount: Int
-        /// (faceCount, dimension), each row L2-normalised (a zero descriptor stays zero).
+        /// The corpus mean descriptor, subtracted from every descriptor before normalising.
+        let mean: [Double]
+        /// (faceCount, dimension), each row centred and L2-normalised (a zero row stays zero).
         let unit: [Double]
         /// |unit row|², 1 or 0.
         let selfDot: [Double]
@@ -287,6 +307,21 @@ public struct BergBaseline: Sendable {
             }
             let rows = features.shape[0], d = features.shape[1]
             dimension = d
+            // The corpus mean of the descriptors the samples use (rows no face uses do not count), subtracted before
+            // normalising: real descriptors are not centred (dlib's: strangers at cosine 0.83 on augmented LFW),
+            // which squeezes "same" and "different" into a few hundredths of cosine; centred, strangers sit at 0
+            // (sd 0.17) and the same person at ≈ 0.8. Generated descriptors are centred already.
+            var mean = [Double](repeating: 0, count: d), used = 0
+            for sample in corpus.samples {
+                for face in sample.faces {
+                    guard let row = face.row, row >= 0, row < rows else { continue }
+                    let p = features.pointer + row * d
+                    for k in 0..<d { mean[k] += Double(p[k]) }
+                    used += 1
+                }
+            }
+            if used > 0 { for k in 0..<d { mean[k] /= Double(used) } }
+            self.mean = mean
             var unit = [Double](), selfDot = [Double](), faceIndices = [[Int]](), names = [[Int]]()
             var hasNoName = [Bool](), nameTexts = [String](), nameIndex = [String: Int]()
             unit.reserveCapacity(corpus.faceCount * d)
@@ -300,13 +335,13 @@ public struct BergBaseline: Sendable {
                     }
                     let p = base + row * d
                     var norm2 = 0.0
-                    for k in 0..<d { norm2 += Double(p[k]) * Double(p[k]) }
+                    for k in 0..<d { norm2 += (Double(p[k]) - mean[k]) * (Double(p[k]) - mean[k]) }
                     guard norm2.isFinite else {
                         throw DataError(path: corpus.source, record: "sample \(sample.id)", field: "faces[\(j)].row",
                                         "descriptor row \(row) has non-finite values")
                     }
                     let scale = norm2 > 0 ? 1 / norm2.squareRoot() : 0
-                    for k in 0..<d { unit.append(Double(p[k]) * scale) }
+                    for k in 0..<d { unit.append((Double(p[k]) - mean[k]) * scale) }
                     selfDot.append(norm2 > 0 ? 1 : 0)
                     indices.append(selfDot.count - 1)
                 }
@@ -407,6 +442,15 @@ public struct BergBaseline: Sendable {
                     norms[n] = t
                 }
             }
+        }
+
+        /// The cosine between the prototypes (sums) of names a and b; 0 when either is empty.
+        func prototypeCosine(_ a: Int, _ b: Int, sums: [Double], squaredNorms: [Double]) -> Double {
+            guard squaredNorms[a] > 1e-12, squaredNorms[b] > 1e-12 else { return 0 }
+            let d = dimension
+            var dot = 0.0
+            sums.withUnsafeBufferPointer { s in for k in 0..<d { dot += s[a * d + k] * s[b * d + k] } }
+            return dot / (squaredNorms[a] * squaredNorms[b]).squareRoot()
         }
 
         /// cos(face f, S_n − [f]) where `included` says whether f is part of S_n; nil when nothing else is in the

@@ -20,6 +20,10 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     /// `bergLearned` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
     /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `BergBaseline.aliasPrototypes`).
     case bergLearnedAliases = "berg-learned-aliases"
+    /// The learned-prior alternation in one unit: appearance as a log-likelihood ratio fitted on the corpus
+    /// (`AppearanceEvidence`), layout log-odds, explaining away, aliases (`LearnedLayoutPrior.bergLearned(evidence:)`).
+    /// The recommended labeller, chosen on real faces.
+    case bergEvidence = "berg-evidence"
     /// SECLA, faithful preset (`TrainingConfig.faithful`).
     case secla
     /// SECLA, clean preset (`TrainingConfig.clean`).
@@ -51,6 +55,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .bergLayout: return "Berg-style alternation + layout"
         case .bergLearned: return "Berg-style alternation + learned layout prior"
         case .bergLearnedAliases: return "Berg-style alternation + learned layout prior + aliases"
+        case .bergEvidence: return "Berg-style alternation, appearance evidence + learned layout prior"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"

@@ -182,9 +182,9 @@ public enum BenchRunner {
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
-        case .bergLearned, .bergLearnedAliases:
+        case .bergLearned, .bergLearnedAliases, .bergEvidence:
             let start = Date()
-            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method == .bergLearnedAliases)
+            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .bergLearned, evidence: method == .bergEvidence)
             rows.append(row(nil, result.predictions, training: Date().timeIntervalSince(start), labelling: nil, labels: result.labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean

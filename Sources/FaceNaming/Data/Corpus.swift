@@ -98,10 +98,14 @@ public struct CandidateName: Codable, Equatable, Sendable {
     /// Rank of the name's first mention among the caption's mentions (0 = mentioned first); nil when unknown or for
     /// NONAME. Layout heuristics ("the largest face is the first-mentioned person") use it.
     public var mention: Int?
+    /// How many times the caption mentions this person (full name or a part of it, e.g. a later "Bush"); nil when
+    /// unknown. A person mentioned again is more often the one pictured.
+    public var mentions: Int?
 
-    public init(_ text: String, mention: Int? = nil) {
+    public init(_ text: String, mention: Int? = nil, mentions: Int? = nil) {
         self.text = text
         self.mention = mention
+        self.mentions = mentions
     }
 
     /// NONAME, or the annotation's NONAMEWRONG entry, which the official code treats alike.

@@ -96,9 +96,11 @@ public enum LFWReader {
             guard let text = mention.first else { throw fail("ner_list[\(j)]", "expected [mention, cluster id], found an empty list") }
             if seenMention.insert(text).inserted { mentions.append(text) }
         }
-        var rank = [String: Int]()
+        var rank = [String: Int](), mentionCount = [String: Int]()
         for name in slotNames where !isNoNameString(name) && rank[name] == nil {
             if let k = mentions.firstIndex(where: { $0 == name || $0.contains(name) || name.contains($0) }) { rank[name] = k }
+            // Every mention (not only distinct ones) by the same containment rule.
+            mentionCount[name] = r.ner_list.filter { m in m.first.map { $0 == name || $0.contains(name) || name.contains($0) } ?? false }.count
         }
 
         var faces = [Face](), slots = [Slot]()
@@ -120,11 +122,11 @@ public enum LFWReader {
         let names: [CandidateName]
         switch mode {
         case .faithful:
-            var list = slotNames.map { CandidateName($0, mention: isNoNameString($0) ? nil : rank[$0]) }
+            var list = slotNames.map { CandidateName($0, mention: isNoNameString($0) ? nil : rank[$0], mentions: isNoNameString($0) ? nil : mentionCount[$0]) }
             if !slotNames.contains(where: isNoNameString) { list.append(CandidateName(noName)) }
             names = list
         case .clean:
-            names = cleanCandidates(slotNames, rank: rank)
+            names = cleanCandidates(slotNames, rank: rank, count: mentionCount)
         }
         return Sample(id: key, image: image, faces: faces, names: names, slots: slots)
     }
@@ -132,10 +134,10 @@ public enum LFWReader {
     static func isNoNameString(_ s: String) -> Bool { s == noName || s == "NONAMEWRONG" }
 
     /// Distinct real names in first-occurrence order, then one NONAME.
-    static func cleanCandidates(_ strings: [String], rank: [String: Int]) -> [CandidateName] {
+    static func cleanCandidates(_ strings: [String], rank: [String: Int], count: [String: Int] = [:]) -> [CandidateName] {
         var seen = Set<String>(), out = [CandidateName]()
         for s in strings where !isNoNameString(s) && seen.insert(s).inserted {
-            out.append(CandidateName(s, mention: rank[s]))
+            out.append(CandidateName(s, mention: rank[s], mentions: count[s]))
         }
         out.append(CandidateName(noName))
         return out

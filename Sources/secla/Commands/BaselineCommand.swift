@@ -82,6 +82,9 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "With --method berg: a name seen in one image borrows the prototype of an alias, a name whose words are a subset or superset of its own (\"Bush\" ~ \"George W. Bush\"), when that face matches it better than an unseen name.")
     var aliases = false
 
+    @Flag(help: "With --layout learned: score appearance as a log-likelihood ratio fitted on the corpus (AppearanceEvidence) and add the layout prior in log-odds, instead of cosine + λ·log-odds.")
+    var evidence = false
+
     @Option(help: "With --layout learned: write the fitted layout prior (every weight by feature name, τ, the images it was fitted on) as JSON.")
     var priorOut: String?
 
@@ -144,7 +147,7 @@ struct BaselineCommand: ParsableCommand {
                     let learned = try exitingOnDataError {
                         try LearnedLayoutPrior.bergLearned(corpus, handPrior: prior, confidenceTemperature: confidenceTemperature,
                                                            scale: priorScale ?? LearnedLayoutPrior.defaultScale, refits: priorRefits ?? 1,
-                                                           aliases: aliases)
+                                                           aliases: aliases, evidence: evidence)
                     }
                     predictions = learned.predictions
                     if let fitted = learned.prior, let labels = learned.labels {
@@ -154,6 +157,15 @@ struct BaselineCommand: ParsableCommand {
                             print("  strongest layout weights (log-odds): " + fitted.strongestWeights(6).map {
                                 String(format: "%@ %+.2f", $0.feature, $0.weight)
                             }.joined(separator: ", "))
+                            if let a = fitted.appearance {
+                                let llr = { (c: Double, k: Int) in String(format: "%+.1f", a.logLikelihoodRatio(cosine: c, others: k)) }
+                                print("  appearance evidence (\(a.pairs) pairs): log-likelihood ratio at cosine 0 / 0.4 / 0.8: one other face "
+                                      + "\(llr(0, 1)) / \(llr(0.4, 1)) / \(llr(0.8, 1)), ten \(llr(0, 10)) / \(llr(0.4, 10)) / \(llr(0.8, 10))")
+                                for b in a.buckets {
+                                    print(String(format: "    k ≥ %d: same %.3f ± %.3f (strangers %.1f%% of %d), different %.3f ± %.3f (%d)", b.lower, b.sameMean, b.sameSD,
+                                                 100 * b.strangerShare, b.positives, b.differentMean, b.differentSD, b.negatives))
+                                }
+                            }
                         }
                         if let priorOut { try writeAtomically(Data(try jsonText(PriorFile(prior: fitted, scale: priorScale ?? LearnedLayoutPrior.defaultScale), pretty: true).utf8), to: priorOut) }
                         if let out { try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: labels, to: out) }
