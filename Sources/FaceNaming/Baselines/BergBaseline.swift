@@ -74,6 +74,9 @@ public struct BergBaseline: Sendable {
     /// same caption that has more faces is scored as unseen there (its faces are the other person's: "Ilan Ramon",
     /// pictured nowhere, named beside Ariel Sharon three times). nil: off.
     public var shadowCosine: Double?
+    /// Added to the unseen-name score of a candidate without a prototype: [sample][face][distinct real candidate, in
+    /// caption order] (`NameAttributes`: what the name's text says about the face). nil: nothing.
+    public var unseenEvidence: [[[Double]]]?
 
     /// Bonuses in units of the cosine score (see the header comment).
     public struct LayoutPrior: Equatable, Sendable {
@@ -144,9 +147,11 @@ public struct BergBaseline: Sendable {
                             && data.prototypeCosine(a, b, sums: sums, squaredNorms: squaredNorms) > shadowCosine!
                     }
                 }) : []
-                var scores: [[Double]] = faces.map { f in
-                    candidates.map { n in
-                        if shadowed.contains(n) { return unseen }
+                var scores: [[Double]] = faces.enumerated().map { i, f in
+                    candidates.enumerated().map { k, n in
+                        // A name without appearance evidence of its own: the unseen score, plus what its text says.
+                        let unseenHere = unseen + (unseenEvidence?[s][i][k] ?? 0)
+                        if shadowed.contains(n) { return unseenHere }
                         // Initially a face is part of every model of its caption; later only of its own name's.
                         let included = hasAssignment ? assigned[f] == n : true
                         if let c = data.leaveOneOutCosine(face: f, name: n, included: included, sums: sums, counts: counts,
@@ -154,10 +159,11 @@ public struct BergBaseline: Sendable {
                             return appearance?.logLikelihoodRatio(cosine: c, others: counts[n] - (included ? 1 : 0)) ?? c
                         }
                         guard aliasPrototypes,
-                              let a = data.aliasCosine(face: f, name: n, caption: candidates, aliases: aliases,
+                              let c = data.aliasCosine(face: f, name: n, caption: candidates, aliases: aliases,
                                                        included: { hasAssignment ? assigned[f] == $0 : true },
-                                                       sums: sums, counts: counts, squaredNorms: squaredNorms), a > unseen else { return unseen }
-                        return a
+                                                       sums: sums, counts: counts, squaredNorms: squaredNorms) else { return unseenHere }
+                        let a = appearance?.logLikelihoodRatio(cosine: c, others: 1) ?? c
+                        return a > unseenHere ? a : unseenHere
                     } + (data.hasNoName[s] ? [nullCost] : [])
                 }
                 if let bonuses, hasAssignment || bonusesInFirstRound {

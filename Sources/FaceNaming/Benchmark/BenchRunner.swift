@@ -184,7 +184,8 @@ public enum BenchRunner {
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
         case .bergLearned, .bergLearnedAliases, .bergEvidence:
             let start = Date()
-            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .bergLearned, evidence: method == .bergEvidence)
+            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .bergLearned, evidence: method == .bergEvidence,
+                                                            nameEmbeddings: method == .bergEvidence ? try NameAttributes.embeddings(for: corpus) : nil)
             rows.append(row(nil, result.predictions, training: Date().timeIntervalSince(start), labelling: nil, labels: result.labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean

@@ -262,7 +262,8 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// alternations and in the labels' scores (`BergBaseline.aliasPrototypes`). Throws `DataError` for a corpus
     /// without usable face descriptors.
     public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
-                                   scale: Double = defaultScale, refits: Int = 1, aliases: Bool = false, evidence: Bool = false) throws
+                                   scale: Double = defaultScale, refits: Int = 1, aliases: Bool = false, evidence: Bool = false,
+                                   nameEmbeddings: NameFeatures? = nil) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
         var berg = BergBaseline()
         berg.layout = handPrior
@@ -270,7 +271,8 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
         let start = try berg.predict(corpus).predictions
         var alternation = BergBaseline()
         alternation.aliasPrototypes = aliases
-        let refined = try refine(corpus: corpus, start: start, alternation: alternation, refits: refits, scale: scale, evidence: evidence)
+        let refined = try refine(corpus: corpus, start: start, alternation: alternation, refits: refits, scale: scale, evidence: evidence,
+                                 nameEmbeddings: nameEmbeddings)
         let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, scale: scale,
                                                temperature: confidenceTemperature, aliases: aliases)
         return (refined.predictions, refined.prior, labels)
@@ -281,7 +283,8 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// unseen-name score, and no hand prior. Returns the last alternation's labels and the last prior; the labels are
     /// `start` unchanged when no prior could be fitted.
     public static func refine(corpus: Corpus, start: [[String]], alternation: BergBaseline = BergBaseline(), refits: Int = 1,
-                              scale: Double = defaultScale, evidence: Bool = false) throws -> (predictions: [[String]], prior: LearnedLayoutPrior?) {
+                              scale: Double = defaultScale, evidence: Bool = false, nameEmbeddings: NameFeatures? = nil) throws
+        -> (predictions: [[String]], prior: LearnedLayoutPrior?) {
         var labels = start, prior: LearnedLayoutPrior?
         for _ in 0..<max(1, refits) {
             guard var fitted = try fit(corpus: corpus, assignment: labels) else { break }
@@ -303,6 +306,15 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
             }
             prior = fitted
             labels = try berg.predict(corpus).predictions
+            // Names seen nowhere else: what their text says about the face, learned from the faces just named.
+            if berg.appearance != nil, let nameEmbeddings {
+                let data = try BergBaseline.Prepared(corpus)
+                let embeddings = data.nameTexts.map { t in nameEmbeddings.index[t].map { r in (0..<nameEmbeddings.dimension).map { Double(nameEmbeddings.features.pointer[r * nameEmbeddings.dimension + $0]) } } ?? [Double](repeating: 0, count: nameEmbeddings.dimension) }
+                if let attributes = NameAttributes.fit(data, assigned: assignedIDs(data, labels), embeddings: embeddings) {
+                    berg.unseenEvidence = attributes.evidence(data, embeddings: embeddings)
+                    labels = try berg.predict(corpus).predictions
+                }
+            }
         }
         return (labels, prior)
     }

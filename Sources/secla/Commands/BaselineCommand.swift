@@ -67,13 +67,13 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
-    @Option(help: "Temperature T of the learned prior's per-face confidence, softmax(score / T), in cosine units (default 0.15, calibrated on lfw-structure seed 101).")
+    @Option(help: "Temperature T of the learned prior's per-face confidence, softmax(score / T): in log-odds with --evidence (default 2, chosen on the real augmented-LFW development half), in cosine units with --no-evidence (default 0.15, lfw-structure seed 101).")
     var confidenceTemperature: Double?
 
     @Option(help: "With --layout learned: write each face's label, score, runner-up and confidence as JSON (the format of `secla align --out`).")
     var out: String?
 
-    @Option(help: "With --layout learned: λ, cosine units per unit of the prior's log-odds (default 0.1, chosen on lfw-structure seed 101).")
+    @Option(help: "With --layout learned --no-evidence: λ, cosine units per unit of the prior's log-odds (default 0.1, chosen on lfw-structure seed 101).")
     var priorScale: Double?
 
     @Option(help: "With --layout learned: fit → alternation rounds, each fitting the prior on the previous round's labels (default 1).")
@@ -82,8 +82,11 @@ struct BaselineCommand: ParsableCommand {
     @Flag(help: "With --method berg: a name seen in one image borrows the prototype of an alias, a name whose words are a subset or superset of its own (\"Bush\" ~ \"George W. Bush\"), when that face matches it better than an unseen name.")
     var aliases = false
 
-    @Flag(help: "With --layout learned: score appearance as a log-likelihood ratio fitted on the corpus (AppearanceEvidence) and add the layout prior in log-odds, instead of cosine + λ·log-odds.")
-    var evidence = false
+    @Flag(inversion: .prefixedNo, help: "With --layout learned: score appearance as a log-likelihood ratio fitted on the corpus (AppearanceEvidence) and add the layout prior in log-odds, with explaining away (the default, chosen on real faces); --no-evidence: cosine + λ·log-odds as before.")
+    var evidence = true
+
+    @Flag(inversion: .prefixedNo, help: "With --evidence: names seen in one image get evidence from their text (NameAttributes, all-MiniLM-L6-v2); --no-name-attributes turns it off.")
+    var nameAttributes = true
 
     @Option(help: "With --layout learned: write the fitted layout prior (every weight by feature name, τ, the images it was fitted on) as JSON.")
     var priorOut: String?
@@ -114,6 +117,7 @@ struct BaselineCommand: ParsableCommand {
         }
         if aliases && !method.contains(.berg) { throw ValidationError("--aliases goes with --method berg") }
         if let l = priorScale, !(l.isFinite && l > 0) { throw ValidationError("--prior-scale must be a positive number, got \(l)") }
+        if priorScale != nil && evidence { throw ValidationError("--prior-scale goes with --no-evidence (with evidence, appearance and layout share one unit)") }
         if let r = priorRefits, !(1...20).contains(r) { throw ValidationError("--prior-refits must be between 1 and 20, got \(r)") }
     }
 
@@ -147,7 +151,7 @@ struct BaselineCommand: ParsableCommand {
                     let learned = try exitingOnDataError {
                         try LearnedLayoutPrior.bergLearned(corpus, handPrior: prior, confidenceTemperature: confidenceTemperature,
                                                            scale: priorScale ?? LearnedLayoutPrior.defaultScale, refits: priorRefits ?? 1,
-                                                           aliases: aliases, evidence: evidence)
+                                                           aliases: aliases, evidence: evidence, nameEmbeddings: nameEmbeddings(corpus))
                     }
                     predictions = learned.predictions
                     if let fitted = learned.prior, let labels = learned.labels {
@@ -204,6 +208,24 @@ struct BaselineCommand: ParsableCommand {
         if let reliability {
             print("berg-learned per-face confidence against gold labels (real faces):")
             print(Reliability.text(reliability))
+        }
+    }
+}
+
+extension BaselineCommand {
+    /// Name embeddings for `NameAttributes` (all-MiniLM-L6-v2, mean-pooled) when evidence is on and the model files
+    /// are installed; nil otherwise (a note says so).
+    func nameEmbeddings(_ corpus: Corpus) -> NameFeatures? {
+        guard evidence, nameAttributes else { return nil }
+        guard MiniLMNameEncoder.filesPresent() else {
+            printNote("note: all-MiniLM-L6-v2 is not installed (bash scripts/fetch-minilm.sh): names seen once get no evidence from their text")
+            return nil
+        }
+        do {
+            return try NameAttributes.embeddings(for: corpus)
+        } catch {
+            printNote("note: name embeddings failed (\(error)); names seen once get no evidence from their text")
+            return nil
         }
     }
 }
