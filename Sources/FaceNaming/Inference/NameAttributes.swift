@@ -8,9 +8,9 @@
 //
 //     W = argmin Σ_(f, n assigned) |u_f − Wᵀ e_n|² + α |W|²,        predicted face p_n = Wᵀ e_n / |Wᵀ e_n|,
 //
-// and a = cos(u_f, p_n) becomes a log-likelihood ratio as for prototypes (`AppearanceEvidence`): "same" from the
-// assigned pairs with W fitted on the other folds (five folds by name; EM holds a stranger component fixed, since
-// some assignments are wrong), "different" from faces against the prediction of another assigned name. Its evidence
+// and a = cos(u_f, p_n) becomes a log-likelihood ratio of two Gaussians: "same" from the assigned pairs with W
+// fitted on the other folds (five folds by name), "different" from faces against the prediction of another
+// assigned name. Its evidence
 // is weak (same ≈ 0.23 ± 0.24 against strangers 0.01 ± 0.21 on real faces), so it only breaks near-ties left by
 // layout. No gold label is read.
 
@@ -26,7 +26,8 @@ public struct NameAttributes: Sendable {
     /// 0.8921, at α = 1).
     public static let clip = 3.0
     static let folds = 5
-    /// The held-out "same" mean must exceed the strangers' by this many stranger sds (real faces: ≈ 1.05).
+    /// The held-out "same" mean must exceed the strangers' by this many stranger sds (real faces: ≈ 1.05; generated
+    /// corpora, whose descriptors have nothing to do with the names: ≈ 0).
     static let minimumSeparation = 0.5
 
     /// (embedding dimension, descriptor dimension), row-major: predicted face = eᵀ W.
@@ -108,10 +109,14 @@ public struct NameAttributes: Sendable {
         }
         let dm = different.reduce(0, +) / Double(max(1, different.count))
         let ds = max(0.02, (different.reduce(0) { $0 + ($1 - dm) * ($1 - dm) } / Double(max(1, different.count - 1))).squareRoot())
-        let s = AppearanceEvidence.sameComponent(same, differentMean: dm, differentSD: ds)
+        // "Same": the held-out cosines as they are. (EM with a fixed stranger component, as for prototypes, would
+        // lock onto the small cluster of a name's aliases — "Saddam Hussein He" predicted from "Saddam Hussein" — and
+        // then score every truly new name as a stranger: on lfw-like that sent a fifth of the faces to NONAME.)
+        let sm = same.reduce(0, +) / Double(max(1, same.count))
+        let ss = max(0.02, (same.reduce(0) { $0 + ($1 - sm) * ($1 - sm) } / Double(max(1, same.count - 1))).squareRoot())
         // No usable signal (e.g. generated descriptors, unrelated to the names): no evidence at all.
-        guard s.mean - dm >= minimumSeparation * ds else { return nil }
-        return NameAttributes(weights: w, embeddingDimension: k, sameMean: s.mean, sameSD: s.sd, differentMean: dm, differentSD: ds)
+        guard sm - dm >= minimumSeparation * ds else { return nil }
+        return NameAttributes(weights: w, embeddingDimension: k, sameMean: sm, sameSD: ss, differentMean: dm, differentSD: ds)
     }
 
     /// Per sample, per face, per distinct real candidate (`data.names` order): the log-likelihood ratio of the name's
