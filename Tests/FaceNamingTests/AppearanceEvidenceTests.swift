@@ -113,3 +113,52 @@ import Testing
         #expect(ramonImages.filter { explained[$0] == ["Ariel Sharon"] }.count >= ramonImages.filter { plain[$0] == ["Ariel Sharon"] }.count)
     }
 }
+
+/// Name attributes: a name's text predicts its face only as far as the corpus shows it does.
+@Suite struct NameAttributesTests {
+    /// 300 one-face images, every name seen once. Faces are of two kinds (a direction in descriptor space plus
+    /// noise); with `related`, a name's embedding says which kind, otherwise it is noise.
+    static func corpus(related: Bool, seed: UInt64) -> (Corpus, [String: [Double]]) {
+        var rng = SeededRandom(seed: seed)
+        let d = 8, k = 6
+        var rows = [Float](), samples = [Sample](), embeddings = [String: [Double]]()
+        for i in 0..<300 {
+            let kind = i % 2
+            var v = (0..<d).map { _ in Float(0.6 * rng.normal()) }
+            v[kind] += 2
+            rows += v
+            var e = (0..<k).map { _ in 0.3 * rng.normal() }
+            if related { e[kind] += 1 } else { e[rng.int(below: 2)] += 1 }
+            embeddings["N\(i)"] = e
+            samples.append(Sample(id: "\(i)", faces: [Face(row: i, box: Box(x1: 0, y1: 0, x2: 10, y2: 10), label: "N\(i)")],
+                                  names: [CandidateName("N\(i)", mention: 0), CandidateName(noName)]))
+        }
+        return (Corpus(samples: samples, faceFeatures: Tensor(shape: [300, d], data: rows), source: "attributes"), embeddings)
+    }
+
+    @Test func aNamesTextFavoursFacesOfItsKindWhenTheCorpusShowsIt() throws {
+        let (corpus, byName) = Self.corpus(related: true, seed: 4)
+        let data = try BergBaseline.Prepared(corpus)
+        let embeddings = data.nameTexts.map { byName[$0]! }
+        let assigned = (0..<data.faceCount).map { data.names[$0][0] }
+        let attributes = try #require(NameAttributes.fit(data, assigned: assigned, embeddings: embeddings))
+        let evidence = attributes.evidence(data, embeddings: embeddings)
+        // Each face against its own name (same kind) and against the next image's name (the other kind).
+        var own = 0.0, other = 0.0
+        for s in 0..<300 {
+            own += evidence[s][0][0]
+        }
+        let shifted = attributes.evidence(data, embeddings: embeddings.indices.map { embeddings[($0 + 1) % embeddings.count] })
+        for s in 0..<300 { other += shifted[s][0][0] }
+        #expect(own / 300 > 0.5)
+        #expect(other / 300 < -0.5)
+        #expect(abs(own / 300) <= NameAttributes.clip && abs(other / 300) <= NameAttributes.clip)
+    }
+
+    @Test func noEvidenceWhenTheTextSaysNothingAboutTheFace() throws {
+        let (corpus, byName) = Self.corpus(related: false, seed: 4)
+        let data = try BergBaseline.Prepared(corpus)
+        let assigned = (0..<data.faceCount).map { data.names[$0][0] }
+        #expect(NameAttributes.fit(data, assigned: assigned, embeddings: data.nameTexts.map { byName[$0]! }) == nil)
+    }
+}
