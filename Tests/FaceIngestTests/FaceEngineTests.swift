@@ -89,6 +89,27 @@ final class FaceEngineTests: XCTestCase {
         XCTAssertGreaterThan(descriptorDistance(two[0].descriptor, two[1].descriptor), 0.6)
     }
 
+    /// The optional CNN detector finds the same two people (boxes overlapping HOG's; the same persons by descriptor).
+    func testCNNDetectorFindsTheSamePeople() throws {
+        try RealData.requirePhotos()
+        let models = try RealData.models()
+        do { try models.check(cnn: true) } catch { throw XCTSkip("the CNN detector model is not installed") }
+        let cnn = try FaceEngine(models: models, cnn: true)
+        let image = try DecodedImage(path: RealData.photo("two_people.jpg"))
+        let settings = DetectionSettings(detector: .cnn, upsample: 0, threshold: 0, maxSide: 0)
+        let found = try cnn.faces(in: image, settings: settings).sorted { centreX($0) < centreX($1) }
+        let hog = try engine().faces(in: image, settings: .standard).sorted { centreX($0) < centreX($1) }
+        XCTAssertEqual(found.count, 2)
+        for (c, h) in zip(found, hog) {
+            XCTAssertLessThan(descriptorDistance(c.descriptor, h.descriptor), 0.6, "same person, whichever detector found the box")
+            XCTAssertLessThan(abs(centreX(c) - centreX(h)), 60)
+        }
+        // The HOG-only engine refuses the CNN detector with a message, not a trap.
+        XCTAssertThrowsError(try engine().detect(image, settings: settings)) { error in
+            XCTAssertTrue("\(error)".contains("CNN detector"), "\(error)")
+        }
+    }
+
     /// Boxes and descriptors equal those of the Python face_recognition package (Fixtures/README.md).
     func testDescriptorsMatchAnIndependentImplementation() throws {
         struct Reference: Decodable {
