@@ -20,6 +20,6 @@ struct Secla: ParsableCommand {
               secla bench --generate lfw-like --seeds 1,2,3   compare methods over seeds (mean ± sd table)
               secla info                 show the BLAS kernels and threads in use
             """,
-        subcommands: [Demo.self, IngestCommand.self, Train.self, Align.self, Review.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self, Bench.self, BenchOne.self]
+        subcommands: [Demo.self, IngestCommand.self, NamesCommand.self, Train.self, Align.self, Review.self, Evaluate.self, EmbedNames.self, Info.self, Stats.self, BaselineCommand.self, Synth.self, Bench.self, BenchOne.self]
     )
 }

@@ -6,10 +6,17 @@
 // "WASHINGTON") and runs holding a month or weekday are not names; a later single word equal to the last word of
 // a name found earlier ("Bush") is that person again; "Blair's" is "Blair". Measured on real news it finds most
 // full names but also organisations and places written as two capitalised words ("White House", "New York"): pass
-// `names` in the sidecar when you know them.
+// `names` in the sidecar when you know them. `secla names eval --conll FILE` measures it (PER, exact spans).
 
-import FaceNaming
 import Foundation
+
+/// One person mention in a text: the name as written and its character range.
+public struct PersonMention: Equatable, Sendable {
+    public var text: String
+    public var range: Range<String.Index>
+    /// For a surname-only mention, the full name mentioned earlier that it refers to.
+    public var refersTo: String?
+}
 
 public enum CaptionNameFinder {
     /// Words dropped from the start of a run: titles, roles and common sentence starts.
@@ -36,35 +43,57 @@ public enum CaptionNameFinder {
     /// The caption's person names, in order of first mention, each once.
     public static func names(in caption: String) -> [String] {
         var found = [String]()
-        var run = [String]()
+        for m in mentions(in: caption) where m.refersTo == nil && !found.contains(m.text) { found.append(m.text) }
+        return found
+    }
+
+    /// Every person mention, in text order: full names, and single words that repeat the last word of a name
+    /// mentioned earlier ("Bush" after "George W. Bush"), with their character ranges in `caption`.
+    public static func mentions(in caption: String) -> [PersonMention] {
+        var out = [PersonMention]()
+        var run = [(word: String, range: Range<String.Index>)]()
         func flush() {
             defer { run.removeAll() }
-            while let first = run.first, leadingStopWords.contains(normalised(first)) { run.removeFirst() }
-            while let last = run.last, particles.contains(last) { run.removeLast() }
-            guard run.count >= 2, run.count <= 5, !run.contains(where: { excludedWords.contains(normalised($0)) }) else {
-                // A lone word that repeats the surname of a name already found is that person: nothing new.
+            while let first = run.first, leadingStopWords.contains(normalised(first.word)) { run.removeFirst() }
+            while let last = run.last, particles.contains(last.word) { run.removeLast() }
+            guard !run.isEmpty else { return }
+            if run.count == 1 {
+                // A lone word that repeats the surname of a name already found is that person again.
+                if let earlier = out.first(where: { $0.refersTo == nil && $0.text.split(separator: " ").last.map(String.init) == run[0].word }) {
+                    out.append(PersonMention(text: run[0].word, range: run[0].range, refersTo: earlier.text))
+                }
                 return
             }
-            let name = run.joined(separator: " ")
-            if !found.contains(name) { found.append(name) }
+            guard run.count <= 5, !run.contains(where: { excludedWords.contains(normalised($0.word)) }) else { return }
+            out.append(PersonMention(text: run.map(\.word).joined(separator: " "), range: run.first!.range.lowerBound..<run.last!.range.upperBound))
         }
-        for raw in caption.split(whereSeparator: { $0.isWhitespace }) {
-            var word = String(raw)
+        var index = caption.startIndex
+        while index < caption.endIndex {
+            // The next whitespace-separated token and its range.
+            guard let start = caption[index...].firstIndex(where: { !$0.isWhitespace }) else { break }
+            let end = caption[start...].firstIndex(where: { $0.isWhitespace }) ?? caption.endIndex
+            index = end
+            var lower = start, upper = end
             // Opening punctuation starts a new run; closing punctuation ends the run after this word.
-            if let f = word.first, "([\"'“‘".contains(f) { flush(); word.removeFirst() }
+            if "([\"'“‘".contains(caption[lower]) { flush(); lower = caption.index(after: lower) }
             var ends = false
-            while let l = word.last, ",;:!?)]\"'”’".contains(l) { word.removeLast(); ends = true }
-            if word.hasSuffix("'s") || word.hasSuffix("’s") { word.removeLast(2); ends = true }
-            if word.hasSuffix("."), !isInitial(word), !isAbbreviatedTitle(word) { word.removeLast(); ends = true }
-            if isNameWord(word) || (!run.isEmpty && particles.contains(word)) {
-                run.append(word)
+            while upper > lower, ",;:!?)]\"'”’".contains(caption[caption.index(before: upper)]) { upper = caption.index(before: upper); ends = true }
+            var word = String(caption[lower..<upper])
+            if word.hasSuffix("'s") || word.hasSuffix("’s") {
+                word.removeLast(2); upper = caption.index(upper, offsetBy: -2); ends = true
+            }
+            if word.hasSuffix("."), !isInitial(word), !isAbbreviatedTitle(word) {
+                word.removeLast(); upper = caption.index(before: upper); ends = true
+            }
+            if !word.isEmpty && (isNameWord(word) || (!run.isEmpty && particles.contains(word))) {
+                run.append((word, lower..<upper))
             } else {
                 flush()
             }
             if ends { flush() }
         }
         flush()
-        return found
+        return out
     }
 
     static func normalised(_ word: String) -> String {
