@@ -17,6 +17,8 @@ public struct IngestOptions: Sendable {
     public var detection: DetectionSettings = .standard
     public var threads: Int = 2
     public var models = FaceModels(folder: FaceModels.defaultFolder)
+    /// How names are found in caption text (nil: `NameFinder.load()`, the installed tagger or the placeholder).
+    public var nameFinder: NameFinder?
     public init() {}
 
     /// What a journaled result must match to be reused (threads do not change results).
@@ -52,6 +54,8 @@ public struct IngestSummary: Codable, Sendable {
     public var photosPerSecond: Double
     public var facesPerSecond: Double
     public var blasCore: String
+    /// Which finder gave the names of captions without `names`.
+    public var nameFinder: String
 }
 
 public enum Ingest {
@@ -78,6 +82,8 @@ public enum Ingest {
     public static func run(photos: String, captions: String?, out: String, options: IngestOptions,
                            progress: ((IngestProgress) -> Void)? = nil) throws -> IngestSummary {
         let records: [CaptionRecord]? = try captions.map { try CaptionSidecar.read(path: $0) }
+        // Names from caption text: the trained tagger when installed (`secla names train`), else the placeholder rule.
+        let nameFinder = try options.nameFinder ?? NameFinder.load()
         let inFolder = try listPhotos(in: photos)
         let items: [(key: String, record: CaptionRecord?)]
         var uncaptioned = 0
@@ -159,7 +165,7 @@ public enum Ingest {
                     warnings.append(IngestFailure(image: item.key, problem: "gold face \"\(g.name)\" at \([g.box.x1, g.box.y1, g.box.x2, g.box.y2]) matches no detected face"))
                 }
             }
-            let names = record?.names ?? record?.caption.map(CaptionNameFinder.names(in:)) ?? []
+            let names = record?.names ?? record?.caption.map(nameFinder.names(in:)) ?? []
             let candidates = CaptionNameFinder.candidates(names: names, caption: record?.caption)
             for label in goldLabels ?? [] where label != noName && !names.contains(label) {
                 warnings.append(IngestFailure(image: item.key, problem: "gold name \"\(label)\" is not among the candidate names \(names)"))
@@ -184,7 +190,7 @@ public enum Ingest {
             failed: failedList, samples: samples.count, faces: samples.reduce(0) { $0 + $1.faces.count }, photosWithoutFaces: withoutFaces,
             uncaptioned: uncaptioned, warnings: warnings, modelLoadSeconds: loadSeconds, seconds: seconds,
             photosPerSecond: seconds > 0 ? Double(jobs.count) / seconds : 0, facesPerSecond: seconds > 0 ? Double(processedFaces) / seconds : 0,
-            blasCore: BLAS.coreName)
+            blasCore: BLAS.coreName, nameFinder: nameFinder.description)
         try writeManifest(summary, to: out)
         return summary
     }

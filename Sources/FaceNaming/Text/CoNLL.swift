@@ -13,6 +13,7 @@ public enum CoNLL {
         public var tags: [String]
         /// 1-based line of the sentence's first token, for messages.
         public var line: Int
+        public init(tokens: [String], tags: [String], line: Int) { self.tokens = tokens; self.tags = tags; self.line = line }
     }
 
     /// A typed token span [start, end).
