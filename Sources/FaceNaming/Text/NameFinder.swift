@@ -8,10 +8,17 @@ public enum NameFinder: Sendable {
 
     /// The tagger of `folder` (default: `PersonNameTagger.defaultDirectory`) when it holds a model, else the
     /// placeholder. A model folder that exists but cannot be read is an error.
+    /// Without a model but with `$SECLA_CONLL_TRAIN` naming CoNLL-2003's eng.train, the tagger is trained from it
+    /// first (about 2 s) and saved to the default folder, so every later run finds it.
     public static func load(folder: String? = nil) throws -> NameFinder {
         let dir = folder ?? PersonNameTagger.defaultDirectory
         guard FileManager.default.fileExists(atPath: (dir as NSString).appendingPathComponent("meta.json")) else {
             if let folder { throw DataError(path: folder, "holds no person-name model (meta.json)", hint: "train one with `secla names train --conll eng.train`") }
+            if let train = ProcessInfo.processInfo.environment["SECLA_CONLL_TRAIN"], !train.isEmpty {
+                let tagger = PersonNameTagger.train(documents: try PersonNameTagger.documents(path: train))
+                try tagger.write(to: dir)
+                return .tagger(tagger)
+            }
             return .placeholder
         }
         return .tagger(try PersonNameTagger.read(folder: dir))
