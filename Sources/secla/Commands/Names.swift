@@ -23,17 +23,13 @@ struct NamesCommand: ParsableCommand {
         @Argument(help: "The caption text.")
         var caption: String
 
-        @Option(help: ArgumentHelp("Person-name model folder (default: the trained model in the user cache, else the placeholder rule).", valueName: "dir"))
-        var model: String?
-
-        @Flag(help: "Use the placeholder rule even when a trained model is installed.")
-        var placeholder = false
+        @OptionGroup var finderOptions: NameFinderOptions
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
-            let finder = placeholder ? NameFinder.placeholder : try exitingOnDataError { try NameFinder.load(folder: model) }
+            let finder = try finderOptions.load()
             let mentions = finder.captionMentions(in: caption)
             struct Row: Encodable { var text: String; var start: Int; var end: Int; var refersTo: String? }
             let rows = mentions.map {
@@ -56,17 +52,13 @@ struct NamesCommand: ParsableCommand {
         @Option(help: ArgumentHelp("A CoNLL-2003-format file (token … NER tag per line; IOB1 or IOB2).", valueName: "file"))
         var conll: String
 
-        @Option(help: ArgumentHelp("Person-name model folder (default: the trained model in the user cache, else the placeholder rule).", valueName: "dir"))
-        var model: String?
-
-        @Flag(help: "Score the placeholder rule even when a trained model is installed.")
-        var placeholder = false
+        @OptionGroup var finderOptions: NameFinderOptions
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
-            let finder = placeholder ? NameFinder.placeholder : try exitingOnDataError { try NameFinder.load(folder: model) }
+            let finder = try finderOptions.load()
             let sentences = try exitingOnDataError { try CoNLL.read(path: conll) }
             var score = CoNLL.Score()
             let started = Date()
@@ -130,5 +122,18 @@ struct NamesCommand: ParsableCommand {
                              100 * score.precision, 100 * score.recall, 100 * score.f1, score.gold, score.predicted, score.correct, Double(n) / seconds))
             }
         }
+    }
+}
+
+/// Which person-name finder a command uses.
+struct NameFinderOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Person-name model folder (default: the trained model in the user cache, else the placeholder rule).", valueName: "dir"))
+    var model: String?
+
+    @Flag(help: "Use the placeholder rule even when a trained model is installed.")
+    var placeholder = false
+
+    func load() throws -> NameFinder {
+        placeholder ? .placeholder : try exitingOnDataError { try NameFinder.load(folder: model) }
     }
 }
