@@ -25,6 +25,9 @@ public struct PersonNameTagger: Sendable {
     var transitions: [Float]
     var firstNames: Set<String>
     var lastNames: Set<String>
+    /// Words seen in lower case at least twice in the training text: a capitalised one is more often a sentence
+    /// start or a title than a name.
+    var commonWords: Set<String> = []
 
     // MARK: - Features
 
@@ -67,6 +70,7 @@ public struct PersonNameTagger: Sendable {
             if i > 0 && firstNames.contains(lower[i - 1]) && tokens[i - 1].first?.isUppercase == true { f.append("after-first-name") }
             if i + 1 < tokens.count && lastNames.contains(lower[i + 1]) && tokens[i + 1].first?.isUppercase == true { f.append("before-last-name") }
             if capitalised && document.contains(w) { f.append("doc-surname") }
+            if capitalised && commonWords.contains(w) { f.append(i == 0 ? "cap-common-first" : "cap-common") }
             return f.map(Self.hash)
         }
     }
@@ -146,15 +150,18 @@ public struct PersonNameTagger: Sendable {
             return (first, last)
         }
         let (allFirst, allLast) = gazetteers(documents)
+        var lowercaseCounts = [String: Int]()
+        for d in documents { for s in d { for t in s.tokens where t.first?.isLowercase == true { lowercaseCounts[t, default: 0] += 1 } } }
+        let common = Set(lowercaseCounts.filter { $0.value >= 2 }.keys)
         var tagger = PersonNameTagger(weights: [Float](repeating: 0, count: hashSize * 3), transitions: [Float](repeating: 0, count: 12),
-                                      firstNames: allFirst, lastNames: allLast)
+                                      firstNames: allFirst, lastNames: allLast, commonWords: common)
         // Features once per sentence. A training document sees gazetteers built from the other folds only: with its
         // own names in them, the gazetteer fires on every training name and the tagger learns to trust it, then
         // misses the names a new text brings (recall 67% on eng.testa that way).
         var examples = [(features: [[Int]], gold: [Int])]()
         for fold in 0..<gazetteerFolds {
             let (first, last) = gazetteers(documents.indices.filter { $0 % gazetteerFolds != fold }.map { documents[$0] })
-            let foldTagger = PersonNameTagger(weights: [], transitions: [], firstNames: first, lastNames: last)
+            let foldTagger = PersonNameTagger(weights: [], transitions: [], firstNames: first, lastNames: last, commonWords: common)
             for (k, d) in documents.enumerated() where k % gazetteerFolds == fold {
                 let doc = foldTagger.documentSurnames(d.map(\.tokens))
                 for s in d { examples.append((foldTagger.features(s.tokens, document: doc), bio(s.tags))) }
@@ -250,7 +257,7 @@ extension PersonNameTagger {
         return cache + "/secla/models/person-names"
     }
 
-    struct Meta: Codable { var version: Int; var hashSize: Int; var firstNames: [String]; var lastNames: [String] }
+    struct Meta: Codable { var version: Int; var hashSize: Int; var firstNames: [String]; var lastNames: [String]; var commonWords: [String]? }
 
     /// Writes the non-zero weights (buckets.npy int64, weights.npy float32 [n, 3]), transitions.npy and meta.json;
     /// meta.json last, each file atomically.
@@ -264,7 +271,7 @@ extension PersonNameTagger {
         try NPY.write(buckets, shape: [buckets.count], to: path("buckets.npy"))
         try NPY.write(Tensor(shape: [buckets.count, 3], data: values), to: path("weights.npy"))
         try NPY.write(Tensor(shape: [12], data: transitions), to: path("transitions.npy"))
-        let meta = Meta(version: 1, hashSize: Self.hashSize, firstNames: firstNames.sorted(), lastNames: lastNames.sorted())
+        let meta = Meta(version: 1, hashSize: Self.hashSize, firstNames: firstNames.sorted(), lastNames: lastNames.sorted(), commonWords: commonWords.sorted())
         try writeAtomically(try JSONEncoder().encode(meta), to: path("meta.json"))
     }
 
@@ -293,7 +300,7 @@ extension PersonNameTagger {
                 for t in 0..<3 { w[Int(b) * 3 + t] = values.pointer[k * 3 + t] }
             }
             return PersonNameTagger(weights: w, transitions: Array(UnsafeBufferPointer(start: transitions.pointer, count: 12)),
-                                    firstNames: Set(meta.firstNames), lastNames: Set(meta.lastNames))
+                                    firstNames: Set(meta.firstNames), lastNames: Set(meta.lastNames), commonWords: Set(meta.commonWords ?? []))
         } catch let error as FormatError { throw DataError(error) }
     }
 
@@ -308,6 +315,9 @@ extension PersonNameTagger {
             var end = i
             while end < text.endIndex && !text[end].isWhitespace { end = text.index(after: end) }
             var lo = i, hi = end
+            if text[lo..<hi] == "'s" || text[lo..<hi] == "’s" || text[lo..<hi] == "n't" {  // already split, as CoNLL writes them
+                out.append((String(text[lo..<hi]), lo..<hi)); i = end; continue
+            }
             var tail = [(String, Range<String.Index>)]()
             while lo < hi, "([{\"'“‘".contains(text[lo]) { out.append((String(text[lo]), lo..<text.index(after: lo))); lo = text.index(after: lo) }
             while hi > lo, ",.;:!?)]}\"'”’".contains(text[text.index(before: hi)]) {
