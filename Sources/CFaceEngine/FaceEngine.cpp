@@ -181,7 +181,7 @@ extern "C" int secla_engine_detect(secla_engine *engine, const secla_image *imag
 }
 
 extern "C" int secla_engine_describe(secla_engine *engine, const secla_image *image, secla_detection *detections, int n,
-                                     float *descriptors, unsigned char *chips, char *err, size_t errlen) {
+                                     float *descriptors, char *err, size_t errlen) {
     try {
         if (n <= 0) return 0;
         if (!image || !image->rgb) {
@@ -211,15 +211,6 @@ extern "C" int secla_engine_describe(secla_engine *engine, const secla_image *im
                 return -1;
             }
             for (int j = 0; j < SECLA_DESCRIPTOR_DIM; j++) descriptors[size_t(i) * SECLA_DESCRIPTOR_DIM + j] = vectors[i](j);
-            if (chips) {
-                unsigned char *c = chips + size_t(i) * 150 * 150 * 3;
-                const matrix<rgb_pixel> &chip = batch[i];
-                for (long r = 0; r < chip.nr(); r++) {
-                    for (long col = 0; col < chip.nc(); col++, c += 3) {
-                        c[0] = chip(r, col).red; c[1] = chip(r, col).green; c[2] = chip(r, col).blue;
-                    }
-                }
-            }
         }
         return 0;
     } catch (const std::exception &e) {

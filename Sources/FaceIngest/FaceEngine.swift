@@ -183,7 +183,7 @@ public final class FaceEngine {
         let dim = Self.descriptorDimension
         var descriptors = [Float](repeating: 0, count: boxes.count * dim)
         var err = [CChar](repeating: 0, count: 512)
-        guard secla_engine_describe(engine, &image.raw, &dets, Int32(dets.count), &descriptors, nil, &err, err.count) == 0 else {
+        guard secla_engine_describe(engine, &image.raw, &dets, Int32(dets.count), &descriptors, &err, err.count) == 0 else {
             throw FaceEngineError(path: image.path, cMessage(err))
         }
         return dets.enumerated().map { i, d in

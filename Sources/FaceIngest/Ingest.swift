@@ -119,15 +119,9 @@ public enum Ingest {
         var processedFaces = 0, failedJobs = 0
         let loadSeconds = try PhotoProcessor.run(jobs: jobs, threads: options.threads, models: options.models, cnn: detection.detector == .cnn,
                                work: { engine, job in
-                                   do {
+                                   PhotoOutcome.catching {
                                        let image = try DecodedImage(path: job.path)
-                                       let faces = try engine.faces(in: image, settings: detection)
-                                       return .done(width: image.width, height: image.height, orientation: image.exifOrientation,
-                                                    warning: image.warning, faces: faces)
-                                   } catch let error as FaceEngineError {
-                                       return .failed(error.problem)
-                                   } catch {
-                                       return .failed("\(error)")
+                                       return .done(image, faces: try engine.faces(in: image, settings: detection))
                                    }
                                },
                                commit: { i, outcome in
@@ -166,7 +160,11 @@ public enum Ingest {
                 }
             }
             let names = record?.names ?? record?.caption.map(nameFinder.names(in:)) ?? []
-            let candidates = CaptionNameFinder.candidates(names: names, caption: record?.caption)
+            // Names listed beside a caption carry no order of their own: the caption's order of mentions decides
+            // (LayoutFeatures reads it from the text), so they get no ranks here.
+            let explicitWithCaption = record?.names != nil && record?.caption != nil
+            let candidates = explicitWithCaption ? names.map { CandidateName($0) } + [CandidateName(noName)]
+                                                 : CaptionNameFinder.candidates(names: names, caption: record?.caption)
             for label in goldLabels ?? [] where label != noName && !names.contains(label) {
                 warnings.append(IngestFailure(image: item.key, problem: "gold name \"\(label)\" is not among the candidate names \(names)"))
             }
@@ -174,7 +172,7 @@ public enum Ingest {
                 Face(row: entry.row + k, box: f.box, label: goldLabels?[k], score: f.score)
             }
             samples.append(Sample(id: record?.id ?? item.key, image: item.key, caption: record?.caption, faces: faces,
-                                  names: record?.caption != nil && record?.names != nil ? candidates.map { CandidateName($0.text) } : candidates))
+                                  names: candidates))
         }
         guard !samples.isEmpty else {
             throw DataError(path: photos, "no photo could be ingested (\(failures.count) failed; first: \(failures.sorted { $0.key < $1.key }.first.map { "\($0.key): \($0.value)" } ?? "none"))")

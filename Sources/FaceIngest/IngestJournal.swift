@@ -203,16 +203,6 @@ public final class IngestJournal {
     }
 
     private func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
-        guard var p = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        while remaining > 0 {
-            let n = write(fd, p, remaining)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw DataError(path: path, "cannot append: \(String(cString: strerror(errno)))")
-            }
-            p += n
-            remaining -= n
-        }
+        if let problem = writeFully(fd, bytes) { throw DataError(path: path, "cannot append: \(problem)") }
     }
 }

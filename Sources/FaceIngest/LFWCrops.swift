@@ -240,7 +240,7 @@ public enum LFWCrops {
 
     /// The face nearest the crop centre (upsampling once if none is found; the central box if still none).
     static func describeCentralFace(engine: FaceEngine, job: PhotoWork, detection: DetectionSettings) -> PhotoOutcome {
-        do {
+        PhotoOutcome.catching {
             let image = try DecodedImage(path: job.path)
             let cx = Double(image.width) / 2, cy = Double(image.height) / 2
             var found = try engine.detect(image, settings: detection)
@@ -259,11 +259,7 @@ public enum LFWCrops {
                 warning = noDetectionWarning + "; the central box was described"
             }
             let faces = try engine.describe(image, boxes: [chosen])
-            return .done(width: image.width, height: image.height, orientation: image.exifOrientation, warning: warning, faces: faces)
-        } catch let error as FaceEngineError {
-            return .failed(error.problem)
-        } catch {
-            return .failed("\(error)")
+            return .done(image, faces: faces, warning: warning)
         }
     }
 

@@ -20,6 +20,19 @@ public struct PhotoWork: Sendable {
 public enum PhotoOutcome: Sendable {
     case done(width: Int, height: Int, orientation: Int, warning: String?, faces: [DetectedFace])
     case failed(String)
+
+    /// The faces found in a decoded photo (its warning, unless `warning` replaces it).
+    static func done(_ image: DecodedImage, faces: [DetectedFace], warning: String? = nil) -> PhotoOutcome {
+        .done(width: image.width, height: image.height, orientation: image.exifOrientation, warning: warning ?? image.warning, faces: faces)
+    }
+
+    /// `body`'s outcome, or the failure it threw (a `FaceEngineError` names its problem; the file is the job's).
+    static func catching(_ body: () throws -> PhotoOutcome) -> PhotoOutcome {
+        do { return try body() } catch let error as FaceEngineError { return .failed(error.problem) } catch { return .failed("\(error)") }
+    }
+
+    var faceCount: Int { if case .done(_, _, _, _, let faces) = self { faces.count } else { 0 } }
+    var isFailure: Bool { if case .failed = self { true } else { false } }
 }
 
 /// Progress of a run: photos and faces done so far (this run), out of `total` photos to process.
@@ -62,10 +75,7 @@ enum PhotoProcessor {
                         let outcome = work(engine, jobs[i])
                         state.finish(i, outcome) { index, outcome in
                             try box.value.0(index, outcome)
-                            var faces = 0
-                            if case .done(_, _, _, _, let f) = outcome { faces = f.count }
-                            let p = state.recordCommitted(faces: faces, failed: { if case .failed = outcome { return true } else { return false } }(),
-                                                          started: started)
+                            let p = state.recordCommitted(faces: outcome.faceCount, failed: outcome.isFailure, started: started)
                             box.value.1(p)
                         }
                     }

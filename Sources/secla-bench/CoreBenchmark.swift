@@ -38,11 +38,7 @@ struct CoreBenchmark: ParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
     }
 
-    private var parsedBatches: [Int]? {
-        let values = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 2 }) else { return nil }
-        return values.map { $0! }
-    }
+    private var parsedBatches: [Int]? { integerList(batches, minimum: 2) }
 
     @Flag(help: "Also print the wall time of each operation kind in one step.")
     var profile = false

@@ -57,10 +57,10 @@ struct IngestBenchmark: ParsableCommand {
     struct Agreement: Codable { var oursFaces: Int; var pythonFaces: Int; var sameBox: Int; var worstDifference: Float; var meanDifference: Float }
     struct Report: Codable { var machine: MachineFacts; var photos: Int; var folder: String; var upsample: Int; var rows: [Row]; var agreement: Agreement?; var pythonTool: String? }
 
-    func parse(_ list: String) throws -> [Int] {
-        let v = list.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !v.isEmpty, v.allSatisfy({ $0 >= 1 }) else { throw ValidationError("expected positive integers separated by commas, got \"\(list)\"") }
-        return v
+    func validate() throws {
+        for (name, list) in [("--threads", threads), ("--processes", processes)] where integerList(list, minimum: 1) == nil {
+            throw ValidationError("\(name) must be positive integers separated by commas, got \"\(list)\"")
+        }
     }
 
     func run() throws {
@@ -84,7 +84,7 @@ struct IngestBenchmark: ParsableCommand {
         options.detection = DetectionSettings(detector: .hog, upsample: upsample, threshold: 0, maxSide: 0)
         if let models { options.models = FaceModels(folder: models) }
         var lastCorpus: String?
-        for t in try parse(threads) {
+        for t in integerList(threads, minimum: 1) ?? [] {
             options.threads = t
             let out = "\(work)/corpus-\(t)"
             let s = try Ingest.run(photos: set, captions: nil, out: out, options: options)
@@ -100,7 +100,7 @@ struct IngestBenchmark: ParsableCommand {
             let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("benchmarks/face_recognition/ingest_reference.py").path
             var firstResults: [String: [PythonFace]]?
-            for p in try parse(processes) {
+            for p in integerList(processes, minimum: 1) ?? [] {
                 let r = try runPython(script: script, list: list, processes: p)
                 rows.append(Row(tool: "face_recognition (Python)", workers: p, loadSeconds: r.load_seconds, seconds: r.seconds, photos: r.photos, faces: r.faces))
                 pythonTool = r.tool

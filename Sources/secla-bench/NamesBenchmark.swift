@@ -47,11 +47,7 @@ struct NamesBenchmark: ParsableCommand {
         }
     }
 
-    private var parsedBatches: [Int]? {
-        let values = batches.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else { return nil }
-        return values.compactMap { $0 }
-    }
+    private var parsedBatches: [Int]? { integerList(batches, minimum: 1) }
 
     struct Result: Codable { var batch: Int; var namesPerSecond: Double; var millisecondsPerName: Double }
     struct Report: Codable {

@@ -36,7 +36,7 @@ typedef struct {
 /// with a message in err. A truncated JPEG is a failure. Free with secla_image_free.
 int secla_image_load(const char *path, secla_image *out, char *err, size_t errlen);
 
-/// Decodes from memory (same rules as secla_image_load; `what` names the source in messages).
+/// Decodes from memory (same rules as secla_image_load).
 int secla_image_decode(const unsigned char *bytes, size_t count, secla_image *out, char *err, size_t errlen);
 
 void secla_image_free(secla_image *image);
@@ -69,9 +69,9 @@ int secla_engine_detect(secla_engine *engine, const secla_image *image, int dete
 
 /// For each box in `detections` (count n): 5-point landmarks (written back into the detection), the aligned chip
 /// (150×150, padding 0.25, as dlib's compute_face_descriptor) and its 128-d descriptor into descriptors[n][128].
-/// `chips`, when not NULL, receives the aligned chips as (n, 150, 150, 3) RGB bytes. Returns 0 or -1.
+/// Returns 0 or -1.
 int secla_engine_describe(secla_engine *engine, const secla_image *image, secla_detection *detections, int n,
-                          float *descriptors, unsigned char *chips, char *err, size_t errlen);
+                          float *descriptors, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

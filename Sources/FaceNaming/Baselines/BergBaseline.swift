@@ -112,7 +112,11 @@ public struct BergBaseline: Sendable {
     /// (the first round counts every face, as none had a name before). Throws `DataError` when the corpus has no face
     /// features or a face has no valid row or a non-finite descriptor.
     public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
-        let data = try Prepared(corpus)
+        predict(corpus, prepared: try Prepared(corpus))
+    }
+
+    /// `predict` on descriptors already prepared from `corpus` (callers that run several alternations prepare once).
+    func predict(_ corpus: Corpus, prepared data: Prepared) -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
         let bonuses = pairBonuses.map { Self.columns(corpus, $0) } ?? layout.map { Self.layoutBonuses(corpus, data, $0) }
         let bonusesInFirstRound = pairBonuses != nil || layout?.inFirstRound == true
 

@@ -60,7 +60,6 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
         // Below the strangers' mean the heavier tail of the Student-t would make the evidence against a name weaker
         // again; a cosine that low is a stranger as surely as one at the mean.
         let c = max(cosine, b.differentMean)
-        func logNormal(_ x: Double, _ m: Double, _ s: Double) -> Double { -0.5 * ((x - m) / s) * ((x - m) / s) - Foundation.log(s) }
         // Student-t with ν degrees of freedom, scale s (constant terms cancel in the ratio only approximately; the
         // normalisers are kept).
         func logT(_ x: Double, _ m: Double, _ s: Double) -> Double {
@@ -68,8 +67,8 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
             return -(nu + 1) / 2 * Foundation.log(1 + z * z / nu) - Foundation.log(s) + lgamma((nu + 1) / 2) - lgamma(nu / 2) - 0.5 * Foundation.log(nu * Double.pi)
                 + 0.5 * Foundation.log(2 * Double.pi)
         }
-        let same = Self.sameDegreesOfFreedom.isFinite ? logT(c, b.sameMean, b.sameSD) : logNormal(c, b.sameMean, b.sameSD)
-        let llr = same - logNormal(c, b.differentMean, b.differentSD)
+        let same = Self.sameDegreesOfFreedom.isFinite ? logT(c, b.sameMean, b.sameSD) : Self.logNormal(c, b.sameMean, b.sameSD)
+        let llr = same - Self.logNormal(c, b.differentMean, b.differentSD)
         return min(Self.clip, max(-Self.clip, llr))
     }
 
@@ -98,12 +97,7 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
             }
         }
         func bucketIndex(_ k: Int) -> Int { bucketLowerBounds.lastIndex { $0 <= max(1, k) } ?? 0 }
-        func meanSD(_ xs: [Double]) -> (Double, Double) {
-            let m = xs.reduce(0, +) / Double(max(1, xs.count))
-            let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, xs.count - 1))
-            return (m, max(minimumSD, v.squareRoot()))
-        }
-        let allNegative = meanSD(negatives.map(\.cosine))
+        let allNegative = meanAndSD(negatives.map(\.cosine))
         let allPositive = positives.map(\.cosine)
         var buckets = [Bucket]()
         for (b, lower) in bucketLowerBounds.enumerated() {
@@ -111,7 +105,7 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
             let pos = positives.filter { bucketIndex($0.others) == b }.map(\.cosine)
             let neg = negatives.filter { bucketIndex($0.others) == b }.map(\.cosine)
             // Too few pairs in a bucket: the pooled sample stands in.
-            let (dm, ds) = neg.count >= 30 ? meanSD(neg) : allNegative
+            let (dm, ds) = neg.count >= 30 ? meanAndSD(neg) : allNegative
             let sample = pos.count >= 30 ? pos : allPositive
             let same = Self.sameComponent(sample, differentMean: dm, differentSD: ds)
             buckets.append(Bucket(lower: lower, upper: upper, sameMean: same.mean, sameSD: same.sd, differentMean: dm, differentSD: ds,
@@ -119,6 +113,14 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
         }
         return AppearanceEvidence(buckets: buckets, pairs: positives.count)
     }
+
+    /// Mean and sample sd (at least `minimumSD`) of a sample; 0 and `minimumSD` for an empty one.
+    static func meanAndSD(_ xs: [Double]) -> (mean: Double, sd: Double) {
+        (xs.reduce(0, +) / Double(max(1, xs.count)), max(minimumSD, Statistics.sampleStandardDeviation(xs) ?? 0))
+    }
+
+    /// log N(x; m, s) without the constant −½ log 2π (it cancels in every ratio here).
+    static func logNormal(_ x: Double, _ m: Double, _ s: Double) -> Double { -0.5 * ((x - m) / s) * ((x - m) / s) - Foundation.log(s) }
 
     /// EM for the "same" Gaussian of a sample that also holds strangers from the fixed N(dm, ds).
     static func sameComponent(_ xs: [Double], differentMean dm: Double, differentSD ds: Double) -> (mean: Double, sd: Double, strangers: Double) {

@@ -46,8 +46,7 @@ public struct NameAttributes: Sendable {
 
     /// The log-likelihood ratio for attribute cosine a.
     func logLikelihoodRatio(_ a: Double) -> Double {
-        let z1 = (a - sameMean) / sameSD, z2 = (a - differentMean) / differentSD
-        let llr = -0.5 * z1 * z1 - log(sameSD) + 0.5 * z2 * z2 + log(differentSD)
+        let llr = AppearanceEvidence.logNormal(a, sameMean, sameSD) - AppearanceEvidence.logNormal(a, differentMean, differentSD)
         return min(Self.clip, max(-Self.clip, llr))
     }
 
@@ -107,13 +106,11 @@ public struct NameAttributes: Sendable {
             guard !data.names[sampleOf[p.face]].contains(q.name) else { continue }
             different.append(cosine(p.face, predicted(w, q.name)))
         }
-        let dm = different.reduce(0, +) / Double(max(1, different.count))
-        let ds = max(0.02, (different.reduce(0) { $0 + ($1 - dm) * ($1 - dm) } / Double(max(1, different.count - 1))).squareRoot())
+        let (dm, ds) = AppearanceEvidence.meanAndSD(different)
         // "Same": the held-out cosines as they are. (EM with a fixed stranger component, as for prototypes, would
         // lock onto the small cluster of a name's aliases — "Saddam Hussein He" predicted from "Saddam Hussein" — and
         // then score every truly new name as a stranger: on lfw-like that sent a fifth of the faces to NONAME.)
-        let sm = same.reduce(0, +) / Double(max(1, same.count))
-        let ss = max(0.02, (same.reduce(0) { $0 + ($1 - sm) * ($1 - sm) } / Double(max(1, same.count - 1))).squareRoot())
+        let (sm, ss) = AppearanceEvidence.meanAndSD(same)
         // No usable signal (e.g. generated descriptors, unrelated to the names): no evidence at all.
         guard sm - dm >= minimumSeparation * ds else { return nil }
         return NameAttributes(weights: w, embeddingDimension: k, sameMean: sm, sameSD: ss, differentMean: dm, differentSD: ds)

@@ -138,7 +138,10 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// Throws `DataError` when the corpus has no usable face descriptors; nil when no image is resolved or the
     /// cosines have no two modes.
     public static func fit(corpus: Corpus, assignment: [[String]]) throws -> LearnedLayoutPrior? {
-        let data = try BergBaseline.Prepared(corpus)
+        fit(corpus: corpus, prepared: try BergBaseline.Prepared(corpus), assignment: assignment)
+    }
+
+    static func fit(corpus: Corpus, prepared data: BergBaseline.Prepared, assignment: [[String]]) -> LearnedLayoutPrior? {
         let assigned = Self.assignedIDs(data, assignment)
         let cosines = Self.leaveOneOutCosines(data, assigned)
         guard let tau = Statistics.otsuThreshold(sorted: cosines.flatMap { $0.flatMap { $0.compactMap { $0 } } }.sorted()) else {
@@ -286,12 +289,18 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
                               scale: Double = defaultScale, evidence: Bool = false, nameEmbeddings: NameFeatures? = nil) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?) {
         var labels = start, prior: LearnedLayoutPrior?
+        let data = try BergBaseline.Prepared(corpus)  // centred, normalised descriptors: once for every fit and alternation
+        // Name embeddings in the order of `data.nameTexts` (zeros for a text without one).
+        let embeddings: [[Double]]? = nameEmbeddings.map { e in
+            data.nameTexts.map { t in
+                e.index[t].map { r in (0..<e.dimension).map { Double(e.features.pointer[r * e.dimension + $0]) } } ?? [Double](repeating: 0, count: e.dimension)
+            }
+        }
         for _ in 0..<max(1, refits) {
-            guard var fitted = try fit(corpus: corpus, assignment: labels) else { break }
+            guard var fitted = fit(corpus: corpus, prepared: data, assignment: labels) else { break }
             var berg = alternation
             berg.layout = nil
-            if evidence, let appearance = AppearanceEvidence.fit(try BergBaseline.Prepared(corpus),
-                                                                 assigned: assignedIDs(try BergBaseline.Prepared(corpus), labels)) {
+            if evidence, let appearance = AppearanceEvidence.fit(data, assigned: assignedIDs(data, labels)) {
                 // One unit, log-odds: appearance LLR for names with a prototype, 0 for NONAME and unseen names.
                 fitted.appearance = appearance
                 berg.appearance = appearance
@@ -305,15 +314,12 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
                 berg.unseenNameScore = fitted.threshold
             }
             prior = fitted
-            labels = try berg.predict(corpus).predictions
+            labels = berg.predict(corpus, prepared: data).predictions
             // Names seen nowhere else: what their text says about the face, learned from the faces just named.
-            if berg.appearance != nil, let nameEmbeddings {
-                let data = try BergBaseline.Prepared(corpus)
-                let embeddings = data.nameTexts.map { t in nameEmbeddings.index[t].map { r in (0..<nameEmbeddings.dimension).map { Double(nameEmbeddings.features.pointer[r * nameEmbeddings.dimension + $0]) } } ?? [Double](repeating: 0, count: nameEmbeddings.dimension) }
-                if let attributes = NameAttributes.fit(data, assigned: assignedIDs(data, labels), embeddings: embeddings) {
-                    berg.unseenEvidence = attributes.evidence(data, embeddings: embeddings)
-                    labels = try berg.predict(corpus).predictions
-                }
+            if berg.appearance != nil, let embeddings,
+               let attributes = NameAttributes.fit(data, assigned: assignedIDs(data, labels), embeddings: embeddings) {
+                berg.unseenEvidence = attributes.evidence(data, embeddings: embeddings)
+                labels = berg.predict(corpus, prepared: data).predictions
             }
         }
         return (labels, prior)

@@ -13,7 +13,11 @@ public enum CoNLL {
         public var tags: [String]
         /// 1-based line of the sentence's first token, for messages.
         public var line: Int
-        public init(tokens: [String], tags: [String], line: Int) { self.tokens = tokens; self.tags = tags; self.line = line }
+        /// Which document (counted by -DOCSTART- lines, from 0) the sentence belongs to.
+        public var document: Int
+        public init(tokens: [String], tags: [String], line: Int, document: Int = 0) {
+            self.tokens = tokens; self.tags = tags; self.line = line; self.document = document
+        }
     }
 
     /// A typed token span [start, end).
@@ -30,16 +34,23 @@ public enum CoNLL {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw DataError(path: path, "cannot be read: \(error.localizedDescription)")
         }
-        var sentences = [Sentence](), tokens = [String](), tags = [String](), first = 0
+        var sentences = [Sentence](), tokens = [String](), tags = [String](), first = 0, document = 0, documentHasSentences = false
         func close() {
-            if !tokens.isEmpty { sentences.append(Sentence(tokens: tokens, tags: tags, line: first)) }
+            if !tokens.isEmpty {
+                sentences.append(Sentence(tokens: tokens, tags: tags, line: first, document: document))
+                documentHasSentences = true
+            }
             tokens = []; tags = []
         }
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty { close(); continue }
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if fields.first == "-DOCSTART-" { close(); continue }
+            if fields.first == "-DOCSTART-" {
+                close()
+                if documentHasSentences { document += 1; documentHasSentences = false }
+                continue
+            }
             guard fields.count >= 2 else { throw DataError(path: path, record: "line \(i + 1)", "expected `token … tag`, found \"\(line)\"") }
             let tag = String(fields.last!)
             guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {

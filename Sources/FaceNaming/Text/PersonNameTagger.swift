@@ -206,23 +206,11 @@ public struct PersonNameTagger: Sendable {
         return tagger
     }
 
-    /// Sentences grouped into documents by the CoNLL file's -DOCSTART- lines (approximated: a sentence whose first
-    /// line follows a document marker starts a new document).
+    /// The sentences of a CoNLL file grouped into its documents (-DOCSTART- lines).
     public static func documents(path: String) throws -> [[CoNLL.Sentence]] {
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        var starts = Set<Int>()
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.hasPrefix("-DOCSTART-") {
-            starts.insert(i + 1)
-        }
-        let sentences = try CoNLL.read(path: path)
         var docs = [[CoNLL.Sentence]]()
-        var lastMarker = -1
-        let markers = starts.sorted()
-        var m = 0
-        for s in sentences {
-            var newDoc = docs.isEmpty
-            while m < markers.count && markers[m] < s.line { if markers[m] > lastMarker { newDoc = true; lastMarker = markers[m] }; m += 1 }
-            if newDoc { docs.append([]) }
+        for s in try CoNLL.read(path: path) {
+            if docs.isEmpty || docs[docs.count - 1][0].document != s.document { docs.append([]) }
             docs[docs.count - 1].append(s)
         }
         return docs

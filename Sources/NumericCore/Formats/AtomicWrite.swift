@@ -24,25 +24,33 @@ public struct AtomicFileSink: ~Copyable {
 
     /// Appends bytes, retrying short writes and interrupted calls.
     public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard var p = bytes.baseAddress else { return }
-        var remaining = bytes.count
-        while remaining > 0 {
-            let n = systemWrite(fd, p, remaining)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let os = osErrorDescription()
-                throw FormatError(.io, path: path, "cannot write temporary file \(temporaryPath): \(os)")
-            }
-            if n == 0 { throw FormatError(.io, path: path, "cannot write temporary file \(temporaryPath): write returned 0") }
-            p += n
-            remaining -= n
-            byteCount += n
+        if let problem = writeFully(fd, bytes) {
+            throw FormatError(.io, path: path, "cannot write temporary file \(temporaryPath): \(problem)")
         }
+        byteCount += bytes.count
     }
 
     public mutating func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
     }
+}
+
+/// Writes all of `bytes` to `fd`, retrying short writes and interrupted calls. Nil on success, else what went wrong
+/// (the OS error, or "write returned 0").
+public func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> String? {
+    guard var p = bytes.baseAddress else { return nil }
+    var remaining = bytes.count
+    while remaining > 0 {
+        let n = systemWrite(fd, p, remaining)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return osErrorDescription()
+        }
+        if n == 0 { return "write returned 0" }
+        p += n
+        remaining -= n
+    }
+    return nil
 }
 
 /// `write(2)`, renamed so that the sink's own `write` methods do not shadow it.

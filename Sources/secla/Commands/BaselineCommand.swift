@@ -217,12 +217,12 @@ extension BaselineCommand {
     /// are installed; nil otherwise (a note says so).
     func nameEmbeddings(_ corpus: Corpus) -> NameFeatures? {
         guard evidence, nameAttributes else { return nil }
-        guard MiniLMNameEncoder.filesPresent() else {
-            printNote("note: all-MiniLM-L6-v2 is not installed (bash scripts/fetch-minilm.sh): names seen once get no evidence from their text")
-            return nil
-        }
         do {
-            return try NameAttributes.embeddings(for: corpus)
+            guard let embeddings = try NameAttributes.embeddings(for: corpus) else {
+                printNote("note: all-MiniLM-L6-v2 is not installed (bash scripts/fetch-minilm.sh): names seen once get no evidence from their text")
+                return nil
+            }
+            return embeddings
         } catch {
             printNote("note: name embeddings failed (\(error)); names seen once get no evidence from their text")
             return nil
