@@ -105,6 +105,10 @@ struct NamesCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Where to write the model (default: $SECLA_NAMES_MODEL_DIR or ~/.cache/secla/models/person-names, where ingest looks).", valueName: "dir"))
         var out: String?
 
+        func validate() throws {
+            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        }
+
         func run() throws {
             let docs = try exitingOnDataError { try PersonNameTagger.documents(path: conll) }
             let started = Date()
