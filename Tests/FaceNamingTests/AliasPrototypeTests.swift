@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func aSingletonNameBorrowsItsAliasPrototypeAndOnlyThat() throws {
-        var berg = BergBaseline.withLayout
+        var berg = PrototypeAlternation.withLayout
         // Explicit NONAME and unseen-name scores: in so small a corpus the default quantiles sit near cosine 1.
         berg.noNameCost = 0.2
         berg.unseenNameScore = 0.5

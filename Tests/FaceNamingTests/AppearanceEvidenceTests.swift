@@ -60,8 +60,8 @@ import Testing
                                   names: [CandidateName(f.label!, mention: 0), CandidateName(noName)]))
         }
         let extended = Corpus(samples: samples, faceFeatures: Tensor(shape: [rows.count / d, d], data: rows), source: "test")
-        let data = try BergBaseline.Prepared(extended)
-        let start = try BergBaseline.withLayout.predict(extended).predictions
+        let data = try PrototypeAlternation.Prepared(extended)
+        let start = try PrototypeAlternation.withLayout.predict(extended).predictions
         let evidence = try #require(AppearanceEvidence.fit(data, assigned: LearnedLayoutPrior.assignedIDs(data, start)))
         #expect(evidence.logLikelihoodRatio(cosine: 0.9, others: 10) > 5)
         #expect(evidence.logLikelihoodRatio(cosine: 0.0, others: 10) < -5)
@@ -99,7 +99,7 @@ import Testing
                                   names: [CandidateName("P\(i)", mention: 0), CandidateName(noName)]))
         }
         let corpus = Corpus(samples: samples, faceFeatures: Tensor(shape: [rows.count / d, d], data: rows), source: "ramon")
-        var berg = BergBaseline()
+        var berg = PrototypeAlternation()
         berg.noNameCost = 0.1
         berg.unseenNameScore = 0.2
         berg.pairBonuses = corpus.samples.map { s in s.faces.map { _ in s.names.map { $0.text == "Ilan Ramon" ? 0.3 : 0 } } }
@@ -138,7 +138,7 @@ import Testing
 
     @Test func aNamesTextFavoursFacesOfItsKindWhenTheCorpusShowsIt() throws {
         let (corpus, byName) = Self.corpus(related: true, seed: 4)
-        let data = try BergBaseline.Prepared(corpus)
+        let data = try PrototypeAlternation.Prepared(corpus)
         let embeddings = data.nameTexts.map { byName[$0]! }
         let assigned = (0..<data.faceCount).map { data.names[$0][0] }
         let attributes = try #require(NameAttributes.fit(data, assigned: assigned, embeddings: embeddings))
@@ -157,7 +157,7 @@ import Testing
 
     @Test func noEvidenceWhenTheTextSaysNothingAboutTheFace() throws {
         let (corpus, byName) = Self.corpus(related: false, seed: 4)
-        let data = try BergBaseline.Prepared(corpus)
+        let data = try PrototypeAlternation.Prepared(corpus)
         let assigned = (0..<data.faceCount).map { data.names[$0][0] }
         #expect(NameAttributes.fit(data, assigned: assigned, embeddings: data.nameTexts.map { byName[$0]! }) == nil)
     }

@@ -57,7 +57,7 @@ import Testing
         #expect(LearnedLayoutPrior.featureNames.count == LearnedLayoutPrior.featureCount)
         #expect(Set(LearnedLayoutPrior.featureNames).count == LearnedLayoutPrior.featureCount)
         let corpus = Self.conventionCorpus(seed: 2)
-        let prior = try #require(try LearnedLayoutPrior.fit(corpus: corpus, assignment: try BergBaseline().predict(corpus).predictions))
+        let prior = try #require(try LearnedLayoutPrior.fit(corpus: corpus, assignment: try PrototypeAlternation().predict(corpus).predictions))
         let top = prior.strongestWeights(LearnedLayoutPrior.featureCount)
         #expect(top.count == LearnedLayoutPrior.featureCount)
         #expect(zip(top, top.dropFirst()).allSatisfy { abs($0.weight) >= abs($1.weight) })
@@ -69,7 +69,7 @@ import Testing
 
     @Test func priorLearnsTheConventionFromResolvedImagesWithoutReadingLabels() throws {
         let corpus = Self.conventionCorpus(seed: 1)
-        let start = try BergBaseline().predict(corpus).predictions
+        let start = try PrototypeAlternation().predict(corpus).predictions
         let prior = try #require(try LearnedLayoutPrior.fit(corpus: corpus, assignment: start))
         let recurring = corpus.samples.filter { $0.names[0].text.hasPrefix("P") }.count
         #expect(prior.resolvedImages > recurring / 2 && prior.resolvedImages <= recurring)
@@ -98,7 +98,7 @@ import Testing
 
     @Test func refinementUsesTheConventionWhereAppearanceCannotDecide() throws {
         let corpus = Self.conventionCorpus(seed: 2)
-        let start = try BergBaseline().predict(corpus).predictions
+        let start = try PrototypeAlternation().predict(corpus).predictions
         let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: start)
         let prior = try #require(refined.prior)
         let unseen: (Sample) -> Bool = { $0.names[0].text.hasPrefix("S") }
@@ -107,7 +107,7 @@ import Testing
         #expect(Self.accuracy(corpus, refined.predictions, where: { !unseen($0) }) > 0.95)  // appearance still wins
 
         // refine = the alternation with the prior's bonuses, τ as NONAME cost and unseen-name score, no hand prior.
-        var berg = BergBaseline()
+        var berg = PrototypeAlternation()
         berg.pairBonuses = prior.bonuses(corpus)
         berg.noNameCost = prior.threshold
         berg.unseenNameScore = prior.threshold
@@ -145,7 +145,7 @@ extension LearnedLayoutPriorTests {
         var corpus = Self.conventionCorpus(seed: 4, images: 200)
         // A few images with one name: two options per face.
         for i in 0..<20 { corpus.samples[i].names = [corpus.samples[i].names[0], CandidateName("NONAME")] }
-        let start = try BergBaseline().predict(corpus).predictions
+        let start = try PrototypeAlternation().predict(corpus).predictions
         let refined = try LearnedLayoutPrior.refine(corpus: corpus, start: start)
         let prior = try #require(refined.prior)
         for t in [0.1, 0.3] {

@@ -9,14 +9,14 @@ import Testing
     /// right score columns, duplicate candidates included.
     @Test func pairBonusesEqualToThePriorReproduceTheLayoutAlternation() throws {
         let corpus = LFWLikeGenerator.generate(seed: 5, scale: 0.05, dimension: 32)
-        var byPairs = BergBaseline()
-        byPairs.pairBonuses = corpus.samples.map { BergBaseline.layoutBonus($0, .tuned) }
-        let expected = try BergBaseline.withLayout.predict(corpus)
+        var byPairs = PrototypeAlternation()
+        byPairs.pairBonuses = corpus.samples.map { PrototypeAlternation.layoutBonus($0, .tuned) }
+        let expected = try PrototypeAlternation.withLayout.predict(corpus)
         let got = try byPairs.predict(corpus)
         #expect(got.predictions == expected.predictions)
         #expect(got.changedPerIteration == expected.changedPerIteration)
         // and the bonuses matter: the same corpus without them labels differently
-        #expect(try BergBaseline().predict(corpus).predictions != expected.predictions)
+        #expect(try PrototypeAlternation().predict(corpus).predictions != expected.predictions)
     }
 
     /// κ is the ratio of two sample standard deviations, recomputed here from the definition.
@@ -32,7 +32,7 @@ import Testing
         for (s, m) in zip(corpus.samples, appearance) {
             for row in m { for (c, n) in s.names.enumerated() where !n.isNoName { model.append(Double(row[c])) } }
         }
-        let cosines = try BergBaseline.initialScores(corpus)
+        let cosines = try PrototypeAlternation.initialScores(corpus)
         #expect(cosines.count > 100 && cosines.allSatisfy { $0 >= -1 - 1e-9 && $0 <= 1 + 1e-9 })
         let kappa = try PrototypeRefinement.labelFreeScale(appearance: appearance, corpus: corpus)
         #expect(abs(kappa - sd(model) / sd(cosines)) < 1e-9 * kappa)
@@ -57,11 +57,11 @@ import Testing
 
         let plain = Self.model(features, layout: false, seed: 1)
         let noLayout = try PrototypeRefinement().predict(corpus: corpus, heads: plain, features: features, samples: all)
-        #expect(noLayout.predictions == (try BergBaseline().predict(corpus).predictions))
+        #expect(noLayout.predictions == (try PrototypeAlternation().predict(corpus).predictions))
 
         let layered = Self.model(features, layout: true, seed: 1)
         let refined = try PrototypeRefinement(scale: 0.5).predict(corpus: corpus, heads: layered, features: features, samples: all)
-        var berg = BergBaseline()
+        var berg = PrototypeAlternation()
         let h = PrototypeRefinement.layoutScores(heads: layered, features: features, samples: all)
         berg.pairBonuses = h.map { $0.map { $0.map { Double($0) / 0.5 } } }
         #expect(refined.predictions == (try berg.predict(corpus).predictions))
@@ -88,7 +88,7 @@ import Testing
         let heads = Self.model(features, layout: true, seed: 4)
         let subset = Array(corpus.samples.indices.filter { $0 % 3 != 0 })
         let got = try PrototypeRefinement(scale: 2).predict(corpus: corpus, heads: heads, features: features, samples: subset)
-        var berg = BergBaseline()
+        var berg = PrototypeAlternation()
         let h = PrototypeRefinement.layoutScores(heads: heads, features: features, samples: subset)
         berg.pairBonuses = h.map { $0.map { $0.map { Double($0) / 2 } } }
         var part = corpus

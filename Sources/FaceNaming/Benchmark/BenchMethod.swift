@@ -10,15 +10,15 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case random
     /// Largest face → first-mentioned name (`Baseline.largestFaceFirstMention`).
     case heuristic
-    /// The classical assign / re-estimate alternation (`BergBaseline`).
+    /// The classical assign / re-estimate alternation (`PrototypeAlternation`).
     case berg
-    /// The same with the tuned layout prior in its per-image assignment (`BergBaseline.withLayout`).
+    /// The same with the tuned layout prior in its per-image assignment (`PrototypeAlternation.withLayout`).
     case bergLayout = "berg-layout"
     /// The alternation with a layout prior learned from the images appearance resolves in `bergLayout`'s result
     /// (`LearnedLayoutPrior`; beyond the paper).
     case bergLearned = "berg-learned"
     /// `bergLearned` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
-    /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `BergBaseline.aliasPrototypes`).
+    /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `PrototypeAlternation.aliasPrototypes`).
     case bergLearnedAliases = "berg-learned-aliases"
     /// The learned-prior alternation in one unit: appearance as a log-likelihood ratio fitted on the corpus
     /// (`AppearanceEvidence`), layout log-odds, explaining away, aliases (`LearnedLayoutPrior.bergLearned(evidence:)`).

@@ -178,7 +178,7 @@ public enum BenchRunner {
             rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
         case .berg, .bergLayout:
             let start = Date()
-            let (predictions, iterations, _) = try (method == .berg ? BergBaseline() : BergBaseline.withLayout).predict(corpus)
+            let (predictions, iterations, _) = try (method == .berg ? PrototypeAlternation() : PrototypeAlternation.withLayout).predict(corpus)
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))

@@ -27,8 +27,8 @@ struct BaselineCommand: ParsableCommand {
             Prints the official augmented-LFW metric (slot-level precision, recall, F1; secla-method.md §9.1), the
             faces-only accuracy, NONAME precision and recall and the CelebTo accuracy for each predictor: the
             reference points a trained model must beat.
-            --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it (BergBaseline.LayoutPrior)
-            (default weights: the tuned BergBaseline.withLayout preset); --layout learned runs it again with a layout prior learned,
+            --method berg needs face features; --layout on adds the size-rank/mention-rank layout prior to it (PrototypeAlternation.LayoutPrior)
+            (default weights: the tuned PrototypeAlternation.withLayout preset); --layout learned runs it again with a layout prior learned,
             without labels, from the images appearance resolves in that result (LearnedLayoutPrior, docs/layout-features.md).
             Example: secla baseline --lfw ../shared/data/augmented-lfw --json
                      secla baseline --method berg --layout both --corpus data/lfw-like
@@ -133,7 +133,7 @@ struct BaselineCommand: ParsableCommand {
                 rows.append(m.rawValue)
                 continue
             }
-            var prior = BergBaseline.LayoutPrior.tuned
+            var prior = PrototypeAlternation.LayoutPrior.tuned
             if let w = layoutRankBonus { prior.rankBonus = w }
             if let w = layoutDistancePenalty { prior.rankDistancePenalty = w }
             if let w = layoutNonameBonus { prior.noNameBonus = w }
@@ -178,7 +178,7 @@ struct BaselineCommand: ParsableCommand {
                         throw ValidationError("no layout prior could be fitted on \(corpus.source) (no image whose names all have other faces), so there are no labels to write")
                     }
                 } else {
-                    var berg = BergBaseline()
+                    var berg = PrototypeAlternation()
                     berg.layout = label == "berg" ? nil : prior
                     berg.aliasPrototypes = aliases
                     predictions = try exitingOnDataError { try berg.predict(corpus).predictions }

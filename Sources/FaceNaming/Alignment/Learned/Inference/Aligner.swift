@@ -60,14 +60,16 @@ public struct FaceLabel: Codable, Equatable, Sendable {
     public var runnerUp: String?
     public var runnerUpScore: Double?
     public var confidence: Double
+    /// True when a person fixed this face's name (`secla name --fixed`); absent otherwise.
+    public var fixed: Bool?
 
-    public init(box: Box?, name: String, score: Double, runnerUp: String?, runnerUpScore: Double?, confidence: Double) {
+    public init(box: Box?, name: String, score: Double, runnerUp: String?, runnerUpScore: Double?, confidence: Double, fixed: Bool? = nil) {
         self.box = box; self.name = name; self.score = score; self.runnerUp = runnerUp; self.runnerUpScore = runnerUpScore
-        self.confidence = confidence
+        self.confidence = confidence; self.fixed = fixed
     }
 
     enum CodingKeys: String, CodingKey {
-        case box, name, score, confidence
+        case box, name, score, confidence, fixed
         case runnerUp = "runner_up", runnerUpScore = "runner_up_score"
     }
 }

@@ -1,9 +1,9 @@
 // Learned layout prior: a layout model fitted without labels on the images that appearance already resolves, used by
-// the prototype alternation (`BergBaseline`) for the images it does not.
+// the prototype alternation (`PrototypeAlternation`) for the images it does not.
 //
 // Why: in news data a face whose name occurs in other images is decided by appearance (on lfw-structure the
 // leave-one-out cosine to the name's prototype is ≈ 0.8 for the right face and ≈ 0 for the others), while a name or a
-// face seen nowhere else can only be decided by layout. The hand prior (`BergBaseline.LayoutPrior`) scores layout
+// face seen nowhere else can only be decided by layout. The hand prior (`PrototypeAlternation.LayoutPrior`) scores layout
 // with one distance between size rank and mention rank and leaves "nobody" vs "a name seen nowhere else" to two fixed
 // quantiles of the score distribution. Here the layout model is learned from the resolved images instead:
 //
@@ -62,7 +62,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// (berg-evidence; accuracy of the faces at confidence ≥ 0.9 and their share): T = 1 94.0% of 82.6%,
     /// 1.5 95.0% of 75.3%, 2 97.2% of 56.4%, 3 98.2% of 48.7%; T = 2 is the smallest with a margin over 95%.
     public static let evidenceConfidenceTemperature = 2.0
-    /// Explaining away in evidence mode (`BergBaseline.shadowCosine`): prototypes at cosine above 0.7 are one person.
+    /// Explaining away in evidence mode (`PrototypeAlternation.shadowCosine`): prototypes at cosine above 0.7 are one person.
     /// On the real development half 0.5–0.7 give the same labels (F1 0.8858, faces 0.8952), 0.8 0.8855, off 0.8840.
     public static let evidenceShadowCosine = 0.7
     /// L2 weight of the fit, relative to the mean negative log-likelihood per face.
@@ -119,10 +119,10 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
 
     /// ℓ(f, c) = λ · (w·φ(f, c) − its mean over the face's distinct candidates), per sample, face and candidate
     /// (`sample.names` order; a repeated text and every NONAME-like candidate share their value): the per-pair
-    /// bonuses of `BergBaseline.pairBonuses`.
+    /// bonuses of `PrototypeAlternation.pairBonuses`.
     public func bonuses(_ corpus: Corpus, scale: Double = LearnedLayoutPrior.defaultScale) -> [[[Double]]] {
         corpus.samples.map { sample in
-            let columns = BergBaseline.scoreColumns(of: sample)
+            let columns = PrototypeAlternation.scoreColumns(of: sample)
             return Self.features(of: sample).map { row in
                 let logits = columns.map { c in zip(weights, row[c.candidate]).reduce(0) { $0 + $1.0 * $1.1 } }
                 let mean = logits.isEmpty ? 0 : logits.reduce(0, +) / Double(logits.count)
@@ -138,10 +138,10 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// Throws `DataError` when the corpus has no usable face descriptors; nil when no image is resolved or the
     /// cosines have no two modes.
     public static func fit(corpus: Corpus, assignment: [[String]]) throws -> LearnedLayoutPrior? {
-        fit(corpus: corpus, prepared: try BergBaseline.Prepared(corpus), assignment: assignment)
+        fit(corpus: corpus, prepared: try PrototypeAlternation.Prepared(corpus), assignment: assignment)
     }
 
-    static func fit(corpus: Corpus, prepared data: BergBaseline.Prepared, assignment: [[String]]) -> LearnedLayoutPrior? {
+    static func fit(corpus: Corpus, prepared data: PrototypeAlternation.Prepared, assignment: [[String]]) -> LearnedLayoutPrior? {
         let assigned = Self.assignedIDs(data, assignment)
         let cosines = Self.leaveOneOutCosines(data, assigned)
         guard let tau = Statistics.otsuThreshold(sorted: cosines.flatMap { $0.flatMap { $0.compactMap { $0 } } }.sorted()) else {
@@ -152,7 +152,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
         var examples = [(features: [[Double]], target: Int)]()
         var images = 0
         for (s, sample) in corpus.samples.enumerated() where !data.faceIndices[s].isEmpty {
-            let columns = BergBaseline.scoreColumns(of: sample)
+            let columns = PrototypeAlternation.scoreColumns(of: sample)
             var targets = [Int]()
             for (j, f) in data.faceIndices[s].enumerated() {
                 let row = cosines[s][j]
@@ -176,7 +176,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
 
     /// assigned[f]: the name id of face f (in `data` order) under `assignment`, or -1 (NONAME, or a text that is not
     /// among the face's candidates).
-    static func assignedIDs(_ data: BergBaseline.Prepared, _ assignment: [[String]]) -> [Int] {
+    static func assignedIDs(_ data: PrototypeAlternation.Prepared, _ assignment: [[String]]) -> [Int] {
         let index = Dictionary(uniqueKeysWithValues: data.nameTexts.enumerated().map { ($1, $0) })
         var assigned = [Int](repeating: -1, count: data.faceCount)
         for (s, faces) in data.faceIndices.enumerated() where s < assignment.count {
@@ -190,8 +190,8 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// [sample][face][k]: the leave-one-out cosine of each face to the prototype of its caption's k-th distinct real
     /// name under `assigned`; nil when the name has no other face.
     /// With `aliases` (`Prepared.aliases()`), a name without other faces gets its best alias cosine when that
-    /// exceeds `floor` (`BergBaseline.aliasPrototypes`).
-    static func leaveOneOutCosines(_ data: BergBaseline.Prepared, _ assigned: [Int], aliases: [[Int]]? = nil,
+    /// exceeds `floor` (`PrototypeAlternation.aliasPrototypes`).
+    static func leaveOneOutCosines(_ data: PrototypeAlternation.Prepared, _ assigned: [Int], aliases: [[Int]]? = nil,
                                    floor: Double = -.infinity) -> [[[Double?]]] {
         let (sums, counts, norms) = data.model(of: assigned)
         return data.faceIndices.enumerated().map { s, faces in
@@ -218,7 +218,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// caption without a NONAME candidate competes with the names at τ.
     public func labels(corpus: Corpus, predictions: [[String]], scale: Double = LearnedLayoutPrior.defaultScale,
                        temperature: Double? = nil, aliases: Bool = false) throws -> [[FaceLabel]] {
-        let data = try BergBaseline.Prepared(corpus)
+        let data = try PrototypeAlternation.Prepared(corpus)
         let assigned = Self.assignedIDs(data, predictions)
         var cosines = Self.leaveOneOutCosines(data, assigned, aliases: aliases ? data.aliases() : nil, floor: threshold)
         let scale = appearance == nil ? scale : 1
@@ -238,7 +238,7 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
             }
         }
         return corpus.samples.enumerated().map { s, sample in
-            let columns = BergBaseline.scoreColumns(of: sample)
+            let columns = PrototypeAlternation.scoreColumns(of: sample)
             return sample.faces.indices.map { j in
                 var options = columns.map { c -> (text: String, score: Double) in
                     guard let text = c.text else { return (noName, threshold + bonuses[s][j][c.candidate]) }
@@ -259,20 +259,20 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     }
 
     /// The `berg-learned` method: the Berg-style alternation with the hand prior `handPrior` (default: the tuned one of
-    /// `BergBaseline.withLayout`), then `refine` on its result; with the labels (scores and confidences at
+    /// `PrototypeAlternation.withLayout`), then `refine` on its result; with the labels (scores and confidences at
     /// `confidenceTemperature`, nil = the default) when a prior could be fitted. `scale` is λ and `refits` the number of
     /// fit → alternation rounds (`refine`); `aliases` lets names seen once borrow their aliases' prototypes in both
-    /// alternations and in the labels' scores (`BergBaseline.aliasPrototypes`). Throws `DataError` for a corpus
+    /// alternations and in the labels' scores (`PrototypeAlternation.aliasPrototypes`). Throws `DataError` for a corpus
     /// without usable face descriptors.
-    public static func bergLearned(_ corpus: Corpus, handPrior: BergBaseline.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
+    public static func bergLearned(_ corpus: Corpus, handPrior: PrototypeAlternation.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
                                    scale: Double = defaultScale, refits: Int = 1, aliases: Bool = false, evidence: Bool = false,
                                    nameEmbeddings: NameFeatures? = nil) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
-        var berg = BergBaseline()
+        var berg = PrototypeAlternation()
         berg.layout = handPrior
         berg.aliasPrototypes = aliases
         let start = try berg.predict(corpus).predictions
-        var alternation = BergBaseline()
+        var alternation = PrototypeAlternation()
         alternation.aliasPrototypes = aliases
         let refined = try refine(corpus: corpus, start: start, alternation: alternation, refits: refits, scale: scale, evidence: evidence,
                                  nameEmbeddings: nameEmbeddings)
@@ -285,11 +285,11 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// The alternation (`alternation`: its rounds) runs with the prior's bonuses, τ as the NONAME cost and the
     /// unseen-name score, and no hand prior. Returns the last alternation's labels and the last prior; the labels are
     /// `start` unchanged when no prior could be fitted.
-    public static func refine(corpus: Corpus, start: [[String]], alternation: BergBaseline = BergBaseline(), refits: Int = 1,
+    public static func refine(corpus: Corpus, start: [[String]], alternation: PrototypeAlternation = PrototypeAlternation(), refits: Int = 1,
                               scale: Double = defaultScale, evidence: Bool = false, nameEmbeddings: NameFeatures? = nil) throws
         -> (predictions: [[String]], prior: LearnedLayoutPrior?) {
         var labels = start, prior: LearnedLayoutPrior?
-        let data = try BergBaseline.Prepared(corpus)  // centred, normalised descriptors: once for every fit and alternation
+        let data = try PrototypeAlternation.Prepared(corpus)  // centred, normalised descriptors: once for every fit and alternation
         // Name embeddings in the order of `data.nameTexts` (zeros for a text without one).
         let embeddings: [[Double]]? = nameEmbeddings.map { e in
             data.nameTexts.map { t in

@@ -4,7 +4,7 @@
 // Why: a SECLA model scores appearance with g_F(f)·g_N(n), where a name's embedding is a function of its text. Some
 // ten thousand caption names share one small projection, so a name seen in a handful of images is matched only as
 // well as that projection allows (on lfw-structure, SECLA's faces-only accuracy without layout is 4–5 points below
-// the Berg-style alternation's). The alternation (`BergBaseline`) keeps one leave-one-out prototype per name over
+// the Berg-style alternation's). The alternation (`PrototypeAlternation`) keeps one leave-one-out prototype per name over
 // the faces currently assigned to it instead. Refinement keeps what the model learned from image–caption pairs that
 // the alternation lacks, the layout term h, and hands appearance to the alternation: per image, faces are assigned
 // one-to-one (each real name at most one face, NONAME any number) maximising
@@ -22,7 +22,7 @@ public struct PrototypeRefinement: Sendable {
     /// h / κ is added to the cosine scores; nil = the label-free κ (`labelFreeScale`).
     public var scale: Double?
     /// The alternation (its NONAME cost, unseen-name score and number of rounds); its own layout prior is not used.
-    public var alternation = BergBaseline()
+    public var alternation = PrototypeAlternation()
 
     /// After the alternation, fit a `LearnedLayoutPrior` on its labels and run the alternation again with it this many
     /// times (0: prototype refinement alone; `AssignmentRule.learnedPrior` uses 1).
@@ -50,7 +50,7 @@ public struct PrototypeRefinement: Sendable {
             }
         }
         guard let a = Statistics.sampleStandardDeviation(model),
-              let b = Statistics.sampleStandardDeviation(try BergBaseline.initialScores(corpus)), a > 0, b > 0 else { return 1 }
+              let b = Statistics.sampleStandardDeviation(try PrototypeAlternation.initialScores(corpus)), a > 0, b > 0 else { return 1 }
         return a / b
     }
 

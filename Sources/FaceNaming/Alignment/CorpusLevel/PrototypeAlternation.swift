@@ -1,5 +1,7 @@
-// A classical, learning-free face-naming baseline in the spirit of Berg et al., "Names and Faces in the News"
-// (CVPR 2004): alternate between naming the faces of every image and re-estimating each name's appearance model.
+// The prototype alternation: a corpus-level alignment method without training, in the spirit of Berg et al., "Names
+// and Faces in the News" (CVPR 2004): alternate between naming the faces of every image and re-estimating each
+// name's appearance model. Alone it is the classical baseline (`secla name --method appearance`); with a layout prior
+// (hand-set here, learned in `LearnedLayoutPrior`) and appearance evidence it is the recommended labeller.
 //
 //   (a) per image, faces get caption candidates one-to-one (a real name to at most one face, NONAME to any number),
 //       maximising the summed score with the Hungarian algorithm (`Assignment.assignNames`);
@@ -25,7 +27,7 @@
 // many faces keep trading a rare name back and forth and the alternation does not settle (on the LFW-structure
 // corpus 0.5 leaves ~290 faces changing per round at the cap, 0.7 ~26). Both can be set explicitly.
 //
-// Layout prior (optional, off by default; `BergBaseline.withLayout` holds the tuned weights). News photographs put
+// Layout prior (optional, off by default; `PrototypeAlternation.withLayout` holds the tuned weights). News photographs put
 // the person the caption is about large and first: the image's k-th largest face tends to be the caption's k-th
 // mentioned name, and faces beyond the caption's number of names tend to be bystanders. In cosine units, with ranks
 // from `LayoutFeatures` (faces of an image without boxes: no bonus at all),
@@ -49,7 +51,7 @@
 
 import NumericCore
 
-public struct BergBaseline: Sendable {
+public struct PrototypeAlternation: Sendable {
     /// Maximum number of assign/re-estimate rounds.
     public var iterations = 20
     /// Score of NONAME for every face; nil = the `noNameQuantile` quantile of the initial scores.
@@ -101,8 +103,8 @@ public struct BergBaseline: Sendable {
     public init() {}
 
     /// The Berg-style baseline with the tuned layout prior.
-    public static var withLayout: BergBaseline {
-        var b = BergBaseline()
+    public static var withLayout: PrototypeAlternation {
+        var b = PrototypeAlternation()
         b.layout = .tuned
         return b
     }

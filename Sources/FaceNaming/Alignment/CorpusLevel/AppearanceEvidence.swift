@@ -73,7 +73,7 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
     }
 
     /// Fits on `data` under `assigned` (name id per face, -1 for none); nil with fewer than 20 positive pairs.
-    static func fit(_ data: BergBaseline.Prepared, assigned: [Int]) -> AppearanceEvidence? {
+    static func fit(_ data: PrototypeAlternation.Prepared, assigned: [Int]) -> AppearanceEvidence? {
         let (sums, counts, norms) = data.model(of: assigned)
         func pair(_ f: Int, _ n: Int) -> (cosine: Double, others: Int)? {
             let included = assigned[f] == n

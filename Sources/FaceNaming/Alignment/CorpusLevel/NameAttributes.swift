@@ -52,7 +52,7 @@ public struct NameAttributes: Sendable {
 
     /// Fits on the assignment (name id per face of `data`, -1 none) with `embeddings[n]` the embedding of
     /// `data.nameTexts[n]`; nil when fewer than 50 faces are assigned or a solve fails.
-    static func fit(_ data: BergBaseline.Prepared, assigned: [Int], embeddings: [[Double]]) -> NameAttributes? {
+    static func fit(_ data: PrototypeAlternation.Prepared, assigned: [Int], embeddings: [[Double]]) -> NameAttributes? {
         guard let k = embeddings.first?.count, k > 0 else { return nil }
         let d = data.dimension
         let pairs = assigned.enumerated().filter { $0.element >= 0 && data.selfDot[$0.offset] > 0 }.map { (face: $0.offset, name: $0.element) }
@@ -118,7 +118,7 @@ public struct NameAttributes: Sendable {
 
     /// Per sample, per face, per distinct real candidate (`data.names` order): the log-likelihood ratio of the name's
     /// predicted face.
-    func evidence(_ data: BergBaseline.Prepared, embeddings: [[Double]]) -> [[[Double]]] {
+    func evidence(_ data: PrototypeAlternation.Prepared, embeddings: [[Double]]) -> [[[Double]]] {
         let d = data.dimension, k = embeddingDimension
         var cache = [Int: [Double]]()
         func predicted(_ n: Int) -> [Double] {
