@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build needs on Debian when it is missing: OpenBLAS, pkg-config, dlib (with libjpeg and libpng);
 # then fetches the model files once into the user cache: all-MiniLM-L6-v2 for the name encoder (fetch-minilm.sh)
-# and dlib's face models for `secla ingest` (fetch-face-models.sh). A failed model fetch only warns: everything
-# else works without it.
+# and dlib's face models for `secla ingest` (fetch-face-models.sh), and the photos `secla demo` names
+# (fetch-demo-photos.sh). A failed fetch only warns: everything else works without it.
 # Uses sudo when not run as root (a fresh root container has no sudo).
 set -euo pipefail
 missing=()
@@ -30,4 +30,8 @@ fi
 if ! bash "$here/fetch-face-models.sh"; then
     echo "setup: warning: could not fetch dlib's face models; everything except \`secla ingest\` works without them" \
          "(retry with: bash scripts/fetch-face-models.sh)" >&2
+fi
+if ! bash "$here/fetch-demo-photos.sh"; then
+    echo "setup: warning: could not fetch the demo photos; \`secla demo\` then shows only its synthetic part" \
+         "(retry with: bash scripts/fetch-demo-photos.sh)" >&2
 fi

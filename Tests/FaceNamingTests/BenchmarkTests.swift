@@ -79,7 +79,8 @@ import Testing
     }
 
     @Test func parsesLists() throws {
-        #expect(try BenchMethod.parseList("secla, berg,secla") == [.secla, .berg])
+        #expect(try BenchMethod.parseList("secla, appearance,secla") == [.secla, .appearance])
+        #expect(try BenchMethod.parseList("berg-evidence,evidence") == [.evidence])  // a former name is the same method
         #expect(try BenchMethod.parseList("all") == BenchMethod.allCases)
         #expect(throws: ConfigError.self) { try BenchMethod.parseList("secla,nope") }
         #expect(try AssignmentRule.parseList("hungarian,argmax") == [.hungarian, .argmax])

