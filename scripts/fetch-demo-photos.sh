@@ -2,7 +2,7 @@
 # Fetches the photos `secla demo` names, once: five White House photos of Barack Obama and Joe Biden (works of the
 # US federal government, public domain) that the MIT-licensed `face_recognition` project ships as test images in
 # its source archive on PyPI (face_recognition 1.3.0, 3 MB). The captions are the project's own
-# (Sources/secla/Commands/DemoPhotos.swift), written from the photos' EXIF descriptions.
+# (Sources/FaceIngest/DemoPhotos.swift), written from the photos' EXIF descriptions.
 #
 # Target: $SECLA_DEMO_DIR if set, else ${XDG_CACHE_HOME:-$HOME/.cache}/secla/demo/photos. Idempotent; the target
 # is never half-written (see lib/fetch-wheel.sh); each photo's SHA-256 is checked.

@@ -140,8 +140,16 @@ public enum Naming {
             predictions = result.predictions
             options = result.options
             prior = result.prior
+            if let p = prior, p.resolvedFaces < LearnedLayoutPrior.minimumResolvedFaces {
+                // Too little to learn from: the hand prior's alternation, as without a prior.
+                var alternation = PrototypeAlternation.withLayout
+                alternation.aliasPrototypes = true
+                alternation.fixed = fixed
+                let outcome = try alternation.predict(corpus)
+                (predictions, options, prior) = (outcome.predictions, outcome.options, nil)
+            }
             if prior == nil {
-                notes.append("no layout prior could be fitted (no image whose names all have other faces): labels are those of the hand-set prior")
+                notes.append("too few faces resolved by appearance to learn a layout prior (\(LearnedLayoutPrior.minimumResolvedFaces) needed): labels and confidences are those of --method hand-prior")
             }
         case .handPrior, .appearance:
             var alternation = method == .handPrior ? PrototypeAlternation.withLayout : PrototypeAlternation()

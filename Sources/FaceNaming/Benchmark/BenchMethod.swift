@@ -16,10 +16,10 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     case handPrior = "hand-prior"
     /// The alternation with a layout prior learned from the images appearance resolves in `handPrior`'s result
     /// (`LearnedLayoutPrior`; beyond the paper).
-    case learnedPriorNoAliases = "learned-prior-no-aliases"
-    /// `learnedPriorNoAliases` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
-    /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `PrototypeAlternation.aliasPrototypes`).
     case learnedPrior = "learned-prior"
+    /// `learnedPrior` with alias prototypes: a name seen in one image borrows the prototype of a name whose words are
+    /// a subset or superset of its own ("Bush" ~ "George W. Bush"; `PrototypeAlternation.aliasPrototypes`).
+    case learnedPriorAliases = "learned-prior-aliases"
     /// The learned-prior alternation in one unit: appearance as a log-likelihood ratio fitted on the corpus
     /// (`AppearanceEvidence`), layout log-odds, explaining away, aliases (`LearnedLayoutPrior.bergLearned(evidence:)`).
     /// The recommended labeller, chosen on real faces.
@@ -53,8 +53,8 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
         case .heuristic: return "Largest face → first name"
         case .appearance: return "Prototype alternation (appearance)"
         case .handPrior: return "Prototype alternation + hand prior"
-        case .learnedPriorNoAliases: return "Prototype alternation + learned prior, no aliases"
-        case .learnedPrior: return "Prototype alternation + learned prior + aliases"
+        case .learnedPrior: return "Prototype alternation + learned prior"
+        case .learnedPriorAliases: return "Prototype alternation + learned prior + aliases"
         case .evidence: return "Evidence: alternation, appearance LLR + learned prior (recommended)"
         case .secla: return "SECLA faithful"
         case .seclaClean: return "SECLA clean"
@@ -79,8 +79,8 @@ public enum BenchMethod: String, CaseIterable, Codable, Sendable {
     /// Parses "secla,evidence" or "all"; throws naming the unknown entry.
     /// The names before the alignment methods were named for what they do (still accepted).
     public static let formerNames: [String: BenchMethod] = [
-        "berg": .appearance, "berg-layout": .handPrior, "berg-learned": .learnedPriorNoAliases,
-        "berg-learned-aliases": .learnedPrior, "berg-evidence": .evidence,
+        "berg": .appearance, "berg-layout": .handPrior, "berg-learned": .learnedPrior,
+        "berg-learned-aliases": .learnedPriorAliases, "berg-evidence": .evidence,
     ]
 
     public static func parseList(_ text: String) throws(ConfigError) -> [BenchMethod] {

@@ -183,9 +183,15 @@ public enum BenchRunner {
             let seconds = Date().timeIntervalSince(start)
             rows.append(row(nil, predictions, epochs: iterations, training: seconds,
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
-        case .learnedPriorNoAliases, .learnedPrior, .evidence:
+        case .learnedPriorAliases, .evidence:
+            // `secla name`'s methods: the same labels and calibrated confidences as that command gives.
+            var naming = NamingSettings()
+            if method == .evidence { naming.nameEmbeddings = try NameAttributes.embeddings(for: corpus) }
+            let result = try Naming.run(method == .evidence ? .evidence : .learnedPrior, corpus: corpus, settings: naming)
+            rows.append(row(nil, result.labels.map { $0.map(\.name) }, training: result.seconds, labelling: nil, labels: result.labels))
+        case .learnedPrior:
             let start = Date()
-            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .learnedPriorNoAliases, evidence: method == .evidence,
+            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: method != .learnedPrior, evidence: method == .evidence,
                                                             nameEmbeddings: method == .evidence ? try NameAttributes.embeddings(for: corpus) : nil)
             rows.append(row(nil, result.predictions, training: Date().timeIntervalSince(start), labelling: nil, labels: result.labels))
         case .secla, .seclaClean, .seclaB, .seclaBClean, .seclaLayout, .seclaBLayout:

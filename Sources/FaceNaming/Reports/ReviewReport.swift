@@ -1,4 +1,4 @@
-// The labels file (`secla name`, `secla align --out`, `secla baseline … --layout learned --out`, a run's
+// The labels file (`secla name`, `secla align --out`, a run's
 // alignment.json) and the review page built from it: one self-contained HTML page listing every face by rising
 // confidence, so a person checks the likeliest mistakes first, filters them, sees each photo with all its boxes, and
 // records corrections that `secla name --fixed FILE` takes back (docs/review.md).

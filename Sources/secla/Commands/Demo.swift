@@ -175,7 +175,7 @@ extension Demo {
             print("  " + f.photo.padding(toLength: 24, withPad: " ", startingAt: 0) + " " + box.padding(toLength: 26, withPad: " ", startingAt: 0)
                   + " " + f.name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %10.2f  ", f.confidence) + check)
         }
-        for note in result.notes { printNote("  note: " + note) }
+        for note in result.notes { print("  note: " + note) }
         print("  labels → \(labelsPath)\n  review page → \(reviewPath) (open it in a browser: filter, see each photo's boxes, correct names)")
         return part
     }

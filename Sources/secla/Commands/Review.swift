@@ -8,9 +8,8 @@ struct Review: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write an HTML page of every labelled face by rising confidence, for a person to check names and record corrections.",
         discussion: """
-            Reads a labels file (what `secla name` writes to CORPUS/labels.json; `secla align --out`, `secla baseline
-            --method berg --layout learned --out` and a training run's alignment.json are labels files too) and the
-            corpus it was made from, and writes one self-contained HTML page that works opened as a file: the faces per
+            Reads a labels file (what `secla name` writes to CORPUS/labels.json; `secla align --out` and a training
+            run's alignment.json are labels files too) and the corpus it was made from, and writes one self-contained HTML page that works opened as a file: the faces per
             confidence bucket (with accuracy when the corpus has gold labels), then each face, least confident first,
             with a crop of its box, its name, confidence, runner-up, the caption's names and caption text.
 

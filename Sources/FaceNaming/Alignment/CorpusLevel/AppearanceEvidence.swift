@@ -49,7 +49,7 @@ public struct AppearanceEvidence: Codable, Sendable, Equatable {
     static let clip = 15.0
     static let minimumSD = 0.02
     /// Degrees of freedom of the "same person" density (a Student-t): the same person at an odd pose or age falls
-    /// further below the mean than a Gaussian allows. Chosen on the real development half (berg-evidence, official
+    /// further below the mean than a Gaussian allows. Chosen on the real development half (the evidence method, official
     /// F1 / faces-only accuracy): Gaussian 0.8813 / 0.8876, ν = 8 0.8834 / 0.8912, ν = 4 0.8815 / 0.8881,
     /// ν = 2 0.8808 / 0.8868 (before mention counts and explaining away).
     static let sameDegreesOfFreedom = 8.0

@@ -19,7 +19,7 @@ import NumericCore
 
 public struct NameAttributes: Sendable {
     /// Ridge weight α (embeddings and faces are unit vectors). On the real development half (official F1 / faces-only
-    /// accuracy of berg-evidence): α = 0.3 0.8917 / 0.9050, 1 0.8921 / 0.9055, 3 0.8926 / 0.9063, 10 0.8928 / 0.9067;
+    /// accuracy of the evidence method): α = 0.3 0.8917 / 0.9050, 1 0.8921 / 0.9055, 3 0.8926 / 0.9063, 10 0.8928 / 0.9067;
     /// without name attributes 0.8879 / 0.8987. 3: the middle of a flat optimum.
     public static let ridge = 3.0
     /// Largest |log-likelihood ratio| allowed: the evidence is weak by construction (1.5: 0.8917 F1; 3, 5 and 15 alike,

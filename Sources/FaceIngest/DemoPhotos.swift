@@ -7,15 +7,15 @@
 
 import Foundation
 
-enum DemoPhotos {
-    struct Photo {
-        var file: String
-        var caption: String
+public enum DemoPhotos {
+    public struct Photo: Sendable {
+        public var file: String
+        public var caption: String
         /// Who the one face in the photo is: the demo's own check, not given to the method.
-        var person: String
+        public var person: String
     }
 
-    static let photos = [
+    public static let photos = [
         Photo(file: "obama.jpg", caption: "President Barack Obama poses for his official portrait in the Oval Office, Dec. 6, 2012.",
               person: "Barack Obama"),
         Photo(file: "obama_partial_face.jpg", caption: "A cropped print of President Barack Obama's official portrait.",
@@ -29,7 +29,7 @@ enum DemoPhotos {
     ]
 
     /// $SECLA_DEMO_DIR, else ${XDG_CACHE_HOME:-~/.cache}/secla/demo/photos (where the fetch script puts them).
-    static var defaultFolder: String {
+    public static var defaultFolder: String {
         let env = ProcessInfo.processInfo.environment
         if let dir = env["SECLA_DEMO_DIR"], !dir.isEmpty { return dir }
         let cache = env["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? (NSHomeDirectory() as NSString).appendingPathComponent(".cache")
@@ -37,7 +37,7 @@ enum DemoPhotos {
     }
 
     /// The captions sidecar (JSONL): one line per photo, with an id; names come from the caption text.
-    static func sidecar() throws -> Data {
+    public static func sidecar() throws -> Data {
         let lines = try photos.map { p -> String in
             let object: [String: String] = ["image": p.file, "id": (p.file as NSString).deletingPathExtension, "caption": p.caption]
             return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
