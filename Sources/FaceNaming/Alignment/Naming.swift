@@ -66,6 +66,23 @@ public enum NamingMethod: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// At most 62 characters, for `--help`.
+    public var shortSummary: String {
+        switch self {
+        case .evidence: "alternation, appearance evidence + learned prior (recommended)"
+        case .learnedPrior: "alternation + layout prior learned without labels"
+        case .handPrior: "alternation + hand-set layout prior"
+        case .appearance: "alternation on appearance alone (Berg et al. style)"
+        case .secla: "SECLA, faithful to the official code, trained on the corpus"
+        case .seclaClean: "SECLA with the official code's quirks fixed"
+        case .seclaB: "SECLA-B, easy-to-hard with bootstrapped pairs, faithful"
+        case .seclaBClean: "SECLA-B, clean"
+        case .heuristic: "largest face → first-mentioned name, others NONAME"
+        case .random: "a random candidate of the caption per face"
+        case .allNoName: "every face NONAME"
+        }
+    }
+
     /// (T, b) fitted on the real augmented-LFW development half (4,307 captions, 4,770 faces, dlib descriptors;
     /// `secla-bench calibrate --corpus DIR`), with the method's default settings; docs/naming.md has the cross-fitted
     /// reliability tables. A baseline's scores carry nothing but its choice: T is then effectively infinite and b

@@ -10,25 +10,18 @@ struct NameCommand: ParsableCommand {
         commandName: "name",
         abstract: "Name every face of a corpus: a name from its caption or NONAME, with a calibrated confidence.",
         discussion: """
-            Writes one labels file ({sample id: {"image", "faces": [{"box", "name", "confidence", "score", "runner_up", …}]}})
-            that `secla review` shows and `secla evaluate` scores. With gold labels in the corpus it also prints the
-            official metric and how often each confidence level is right.
+            Writes one labels file ({sample id: {"image", "faces": [{"box", "name", "confidence", "score", "runner_up", …}]}}) that `secla review` shows and `secla evaluate` scores. With gold labels in the corpus it also prints the official metric and how often each confidence level is right.
 
-            Which method? Keep the default. `evidence` is the best on real faces (augmented LFW with dlib
-            descriptors, development half: official F1 0.8926, faces-only accuracy 0.9065), needs no training and
-            takes seconds. The others are there to compare and to reproduce the paper:
-            \(NamingMethod.allCases.map { "  \($0.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
-            The SECLA methods train on the corpus itself first (about a minute per 4,000 captions on two cores).
+            Which method? Keep the default: `evidence` is the best on real faces (augmented LFW with dlib descriptors, development half: official F1 0.8926, faces-only accuracy 0.9065), needs no training and takes seconds. The others are there to compare and to reproduce the paper:
+            \(NamingMethod.allCases.map { "  \($0.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \($0.shortSummary)" }.joined(separator: "\n"))
+            The SECLA methods train on the corpus first (about a minute per 4,000 captions on two cores). docs/naming.md compares them all.
 
-            Confidence: the probability that the name is right, calibrated per method on the real development half
-            (docs/naming.md has the reliability tables). Corrections saved from the review page are taken back with
-            --fixed: those faces keep the name the person gave (confidence 1) and the other faces are named again
-            around them.
+            Confidence is the probability that the name is right, calibrated for each method on the real development half (docs/naming.md has the reliability tables). Corrections saved from the review page come back with --fixed: those faces keep the name the person gave (confidence 1) and the other faces are named again around them.
 
             Examples:
-              secla name --corpus my-corpus                           → my-corpus/labels.json
-              secla name --corpus my-corpus --fixed corrections.json  (after reviewing)
-              secla name --lfw ../shared/data/augmented-lfw --faces faces.npy --out labels.json --method secla
+              secla name --corpus my-corpus                    (→ my-corpus/labels.json)
+              secla name --corpus my-corpus --fixed corrections.json
+              secla name --lfw DIR --faces faces.npy --out labels.json --method secla
             """
     )
 
