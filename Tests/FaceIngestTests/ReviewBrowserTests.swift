@@ -33,8 +33,8 @@ final class ReviewBrowserTests: XCTestCase {
     func runBrowser(_ browser: String, _ arguments: [String], url: String) throws -> String {
         let scratch = try RealData.temporaryFolder("browser")
         let stdout = (scratch as NSString).appendingPathComponent("stdout"), stderr = (scratch as NSString).appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: stdout, contents: nil)
-        FileManager.default.createFile(atPath: stderr, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: browser)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(scratch)/profile",
