@@ -246,10 +246,20 @@ public enum Naming {
         return (labels.map { $0.map { $0.name == "NONAMEWRONG" ? noName : $0.name } }, options)
     }
 
-    /// Each face's `FaceLabel`: the predicted text with its score, runner-up and calibrated confidence; a fixed face
-    /// gets its fixed name at confidence 1 and moves aside a face of the same image that held that caption name.
-    public static func labels(corpus: Corpus, predictions: [[String]], options: [[[ConfidenceCalibration.Candidate]]],
-                              calibration: ConfidenceCalibration, fixed: [[String?]]?) -> [[FaceLabel]] {
+    /// One face's decision: the options left to it and the text chosen (the face's own, or the person's fix).
+    struct FaceChoice: Sendable {
+        var options: [ConfidenceCalibration.Candidate]
+        var name: String
+        /// Index of `name` in `options` (NONAME's for a name the caption does not hold).
+        var chosen: Int
+        var fixed: Bool
+    }
+
+    /// Per sample, per face: the chosen text and the options it was chosen from (all the caption's texts and NONAME:
+    /// the confidence is over all of them, also under one-to-one assignment; docs/naming.md says why). A fixed face
+    /// gets its fixed name and moves aside a face of the same image that held that caption name.
+    static func choices(corpus: Corpus, predictions: [[String]], options: [[[ConfidenceCalibration.Candidate]]],
+                               fixed: [[String?]]?) -> [[FaceChoice]] {
         corpus.samples.enumerated().map { s, sample in
             var chosen: [String] = sample.faces.indices.map { j in
                 let text = s < predictions.count && j < predictions[s].count ? predictions[s][j] : noName
@@ -263,7 +273,6 @@ public enum Naming {
             for (j, text) in fixedHere.enumerated() where j < chosen.count {
                 guard let text else { continue }
                 chosen[j] = text
-                // One person per caption name: another face holding it takes its best free text.
                 for k in chosen.indices where k != j && chosen[k] == text && text != noName && (k >= fixedHere.count || fixedHere[k] == nil) {
                     let taken = Set(chosen.enumerated().filter { $0.offset != k }.map(\.element))
                     chosen[k] = faceOptions[k].filter { $0.isNoName || !taken.contains($0.text) }.max { $0.score < $1.score }?.text ?? noName
@@ -271,14 +280,26 @@ public enum Naming {
             }
             return sample.faces.indices.map { j in
                 let row = faceOptions[j]
-                let isFixed = j < fixedHere.count && fixedHere[j] != nil
-                let index = row.firstIndex { $0.text == chosen[j] } ?? row.firstIndex { $0.isNoName }
+                let index = row.firstIndex { $0.text == chosen[j] } ?? row.firstIndex { $0.isNoName } ?? 0
+                return FaceChoice(options: row, name: chosen[j], chosen: index, fixed: j < fixedHere.count && fixedHere[j] != nil)
+            }
+        }
+    }
+
+    /// Each face's `FaceLabel`: the chosen text with its score, the best other option, and the calibrated
+    /// confidence; a fixed face at confidence 1.
+    public static func labels(corpus: Corpus, predictions: [[String]], options: [[[ConfidenceCalibration.Candidate]]],
+                              calibration: ConfidenceCalibration, fixed: [[String?]]?) -> [[FaceLabel]] {
+        let all = choices(corpus: corpus, predictions: predictions, options: options, fixed: fixed)
+        return zip(corpus.samples, all).map { sample, faces in
+            zip(sample.faces, faces).map { face, c in
+                let row = c.options
                 let p = calibration.probabilities(row)
-                let runnerUp = row.indices.filter { row[$0].text != chosen[j] }.max { row[$0].score < row[$1].score }
-                return FaceLabel(box: sample.faces[j].box, name: chosen[j], score: index.map { row[$0].score } ?? 0,
-                                 runnerUp: isFixed ? nil : runnerUp.map { row[$0].text },
-                                 runnerUpScore: isFixed ? nil : runnerUp.map { row[$0].score },
-                                 confidence: isFixed ? 1 : index.map { p[$0] } ?? 0, fixed: isFixed ? true : nil)
+                let runnerUp = row.indices.filter { row[$0].text != c.name }.max { row[$0].score < row[$1].score }
+                return FaceLabel(box: face.box, name: c.name, score: row[c.chosen].score,
+                                 runnerUp: c.fixed ? nil : runnerUp.map { row[$0].text },
+                                 runnerUpScore: c.fixed ? nil : runnerUp.map { row[$0].score },
+                                 confidence: c.fixed ? 1 : p[c.chosen], fixed: c.fixed ? true : nil)
             }
         }
     }
