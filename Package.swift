@@ -64,10 +64,14 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // Every reader of outside data as a function of bytes, for libFuzzer (`secla-fuzz`, scripts/fuzz.sh) and the
+        // crash-regression tests.
+        .target(name: "FuzzTargets", dependencies: ["FaceIngest", "FaceNaming", "NumericCore"]),
+        .executableTarget(name: "secla-fuzz", dependencies: ["FuzzTargets"]),
         .target(name: "TestSupport", dependencies: ["NumericCore"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FaceNamingTests", dependencies: ["FaceNaming", "NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "FaceIngestTests", dependencies: ["FaceIngest", "FaceNaming", "NumericCore", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FaceIngestTests", dependencies: ["FaceIngest", "FaceNaming", "NumericCore", "TestSupport", "FuzzTargets"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )
