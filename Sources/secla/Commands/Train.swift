@@ -233,6 +233,10 @@ struct Train: ParsableCommand {
         Memory.reuseFreedBuffers()
         let corpus = try exitingOnDataError { try source.load() }
         var options = RunOptions(config: trainingConfig())
+        if let resume, epochs == nil {
+            // Without --epochs a resumed run ends where the run was set to end, not at the preset's epoch count.
+            options.config.epochs = try exitingOnDataError { try Checkpoint.readState(Checkpoint.resolve(resume)).config.epochs }
+        }
         options.evaluation = evaluation
         options.holdout = holdout
         options.splitSeed = splitSeed

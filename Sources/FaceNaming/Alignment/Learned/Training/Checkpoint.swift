@@ -32,13 +32,19 @@ public enum Checkpoint {
         let temporary = final + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: temporary)
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
-        try Safetensors.write(trainer.heads.parameters, metadata: modelMetadata(heads: trainer.config.heads, encoder: encoder),
-                              to: (temporary as NSString).appendingPathComponent(modelFile))
-        let n = trainer.optimizer.m.count
-        try Safetensors.write([("exp_avg", trainer.optimizer.m.reshaped([n])), ("exp_avg_sq", trainer.optimizer.v.reshaped([n]))],
-                              metadata: ["optimizer": "AdamW(\(trainer.config.optimizer.rawValue))"],
-                              to: (temporary as NSString).appendingPathComponent(optimizerFile))
-        try writeAtomically(Data(try jsonText(trainer.state, pretty: true).utf8), to: (temporary as NSString).appendingPathComponent(stateFile))
+        do {
+            try Safetensors.write(trainer.heads.parameters, metadata: modelMetadata(heads: trainer.config.heads, encoder: encoder),
+                                  to: (temporary as NSString).appendingPathComponent(modelFile))
+            let n = trainer.optimizer.m.count
+            try Safetensors.write([("exp_avg", trainer.optimizer.m.reshaped([n])), ("exp_avg_sq", trainer.optimizer.v.reshaped([n]))],
+                                  metadata: ["optimizer": "AdamW(\(trainer.config.optimizer.rawValue))"],
+                                  to: (temporary as NSString).appendingPathComponent(optimizerFile))
+            try writeAtomically(Data(try jsonText(trainer.state, pretty: true).utf8), to: (temporary as NSString).appendingPathComponent(stateFile))
+        } catch {
+            // A failed write (full disk) leaves no half-made checkpoint folder behind.
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
         // Replace an older checkpoint of the same epoch (a re-run) only once the new one is complete.
         if FileManager.default.fileExists(atPath: final) {
             let old = final + ".old-\(ProcessInfo.processInfo.processIdentifier)"
