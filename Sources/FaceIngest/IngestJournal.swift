@@ -74,9 +74,7 @@ public final class IngestJournal {
     /// Opens (creating if needed) the journal of corpus folder `out`, takes its lock and repairs a torn tail.
     public init(corpusFolder out: String) throws {
         folder = (out as NSString).appendingPathComponent(Self.folderName)
-        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            throw DataError(path: folder, "cannot create the ingest journal folder: \(error.localizedDescription)")
-        }
+        do { try createFolder(folder) } catch let error as FormatError { throw DataError(error) }
         let lockPath = (folder as NSString).appendingPathComponent("lock")
         lockFD = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lockFD >= 0 else { throw DataError(path: lockPath, "cannot be opened: \(String(cString: strerror(errno)))") }

@@ -140,3 +140,25 @@ public func writeAtomically(to path: String, contents: (inout AtomicFileSink) th
         close(dfd)
     }
 }
+
+/// Creates `path` and any missing parents, like `mkdir -p`; an error names the folder asked for, the part that could
+/// not be made and the operating system's reason ("Read-only file system", "No space left on device"), where
+/// Foundation's `createDirectory` gives a generic Cocoa error.
+public func createFolder(_ path: String) throws {
+    func make(_ folder: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw FormatError(.io, path: path, "cannot create the folder: \(folder) is a file, not a folder")
+            }
+            return
+        }
+        let parent = (folder as NSString).deletingLastPathComponent
+        if !parent.isEmpty && parent != folder { try make(parent) }
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            let reason = String(cString: strerror(errno))
+            throw FormatError(.io, path: path, "cannot create the folder" + (folder == path ? "" : " \(folder)") + ": \(reason)")
+        }
+    }
+    try make(path)
+}

@@ -239,7 +239,7 @@ struct Bench: ParsableCommand {
         let report = BenchReport(machine: machine, jobs: jobs, openblasNumThreads: threadSetting, corpus: source.description, seeds: seeds,
                                  methods: methods, settings: settings, wallSeconds: Date().timeIntervalSince(started), rows: rows)
         if let out {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try createFolder(out)
             try writeAtomically(Data((try jsonText(report, pretty: true) + "\n").utf8), to: (out as NSString).appendingPathComponent("bench.json"))
             try writeAtomically(Data(report.markdown.utf8), to: (out as NSString).appendingPathComponent("bench.md"))
         }

@@ -127,7 +127,7 @@ extension Demo {
             return nil
         }
         let start = Date()
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try createFolder(out)
         let captions = (out as NSString).appendingPathComponent("captions.jsonl")
         let corpusFolder = (out as NSString).appendingPathComponent("corpus")
         let labelsPath = (corpusFolder as NSString).appendingPathComponent("labels.json")

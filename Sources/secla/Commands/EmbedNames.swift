@@ -30,7 +30,7 @@ struct EmbedNames: ParsableCommand {
         let texts = corpus.candidateFeatureTexts
         let encoder = try exitingOnDataError { try nameEncoder.make(for: corpus) }
         let features = try exitingOnDataError { try encoder.encode(texts) }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try createFolder(out)
         // Features first, then the list: a reader that finds names.json finds names.npy complete beside it.
         try NPY.write(features, to: (out as NSString).appendingPathComponent(NativeFormat.nameFeaturesFile))
         try writeAtomically(try JSONEncoder().encode(texts), to: (out as NSString).appendingPathComponent(NativeFormat.namesFile))

@@ -27,11 +27,11 @@ public enum Checkpoint {
     @discardableResult
     public static func write(_ trainer: SECLATrainer, encoder: String, runFolder: String) throws -> String {
         let parent = (runFolder as NSString).appendingPathComponent(folder)
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try createFolder(parent)
         let final = (parent as NSString).appendingPathComponent(String(format: "epoch-%04d", trainer.epochsDone))
         let temporary = final + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: false)
+        try createFolder(temporary)
         do {
             try Safetensors.write(trainer.heads.parameters, metadata: modelMetadata(heads: trainer.config.heads, encoder: encoder),
                                   to: (temporary as NSString).appendingPathComponent(modelFile))

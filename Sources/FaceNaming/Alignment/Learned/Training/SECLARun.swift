@@ -153,7 +153,7 @@ public enum SECLARun {
             }
         }
         let encoderName = options.encoder.rawValue
-        if let out = options.outFolder { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
+        if let out = options.outFolder { try createFolder(out) }
 
         let start = Date()
         let firstEpoch = trainer.epochsDone
@@ -203,7 +203,7 @@ public enum SECLARun {
         if hasGold { result.reliability = Reliability.table(evaluatedSamples, labels: labels) }
         result.bootstrap = bootstrap
         if let out = options.outFolder {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try createFolder(out)
             try Safetensors.write(heads.parameters, metadata: Checkpoint.modelMetadata(heads: heads.config, encoder: options.encoder.rawValue),
                                   to: (out as NSString).appendingPathComponent(Checkpoint.modelFile))
             try writeAtomically(Data(try jsonText(result, pretty: true).utf8), to: (out as NSString).appendingPathComponent("run.json"))
@@ -237,7 +237,7 @@ public enum SECLARun {
             stage1Heads = trainer.heads
             stage1History = trainer.history
             if let out = options.outFolder {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try createFolder(out)
                 try Safetensors.write(trainer.heads.parameters, metadata: Checkpoint.modelMetadata(heads: trainer.config.heads, encoder: options.encoder.rawValue),
                                       to: (out as NSString).appendingPathComponent("stage1.safetensors"))
             }
