@@ -99,10 +99,17 @@ static void hf_sse(float *p, const float *g, float *m, float *v, long n, secla_a
     hf_scalar(p, g, m, v, i, n, c);
 }
 
+// The kernels run on several threads at once, so the cached answer is read and written with relaxed atomics (a plain
+// int was a data race, found by ThreadSanitizer); threads that both find it unset store the same value.
 static int has_avx(void) {
     static int cached = -1;
-    if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx") ? 1 : 0; }
-    return cached;
+    int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx") ? 1 : 0;
+        __atomic_store_n(&cached, known, __ATOMIC_RELAXED);
+    }
+    return known;
 }
 #endif
 
@@ -234,10 +241,15 @@ static long gelu_sse2(float *x, long n) {
     return i;
 }
 
-static int has_avx2(void) {
+static int has_avx2(void) {  // relaxed atomics as in has_avx
     static int cached = -1;
-    if (cached < 0) { __builtin_cpu_init(); cached = __builtin_cpu_supports("avx2") ? 1 : 0; }
-    return cached;
+    int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&cached, known, __ATOMIC_RELAXED);
+    }
+    return known;
 }
 #endif
 
