@@ -104,12 +104,11 @@ struct Demo: ParsableCommand {
 extension Demo {
     struct PhotoFace: Encodable {
         var photo: String, box: Box?, name: String, confidence: Double, person: String?
-        var right: Bool? { person.map { $0 == name } }
-        enum CodingKeys: String, CodingKey { case photo, box, name, confidence, person, right }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(photo, forKey: .photo); try c.encode(box, forKey: .box); try c.encode(name, forKey: .name)
-            try c.encode(confidence, forKey: .confidence); try c.encode(person, forKey: .person); try c.encode(right, forKey: .right)
+        /// Whether the name is the person in `DemoPhotos` (nil for a face the demo knows nothing about).
+        var right: Bool?
+        init(photo: String, box: Box?, name: String, confidence: Double, person: String?) {
+            self.photo = photo; self.box = box; self.name = name; self.confidence = confidence; self.person = person
+            right = person.map { $0 == name }
         }
     }
 
