@@ -2,7 +2,8 @@
 // page, then Debian's chromium, headless, on it. The page reports on itself in `<body data-…>` (see
 // `ReviewReport.html`): loaded, no script errors, every face image loaded; with `#selftest` it filters by name and
 // by confidence, records corrections through its controls and writes the file "Download corrections" would save,
-// which must read back with `Corrections.read`. Screenshots are kept in .build/test-artifacts/ for a person to look at.
+// which must read back with `Corrections.read`. Screenshots for a person to look at are kept in test-artifacts/ beside
+// the test binary (.build/debug/test-artifacts/ in a normal build).
 // Skipped, saying why, without the shared photos, dlib's models or a browser (`apt-get install chromium`).
 
 import FaceIngest
@@ -12,7 +13,6 @@ import XCTest
 
 final class ReviewBrowserTests: XCTestCase {
     static let browsers = ["chromium", "chromium-browser", "google-chrome"]
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The name the page's self-test types for face 3 (quotes, an accent and a closing script tag).
     static let typedName = #"Zoë "Z" O'Neil </script>"#
 
@@ -158,7 +158,8 @@ final class ReviewBrowserTests: XCTestCase {
         XCTAssertEqual(corrections.count, 3)
 
         // Screenshots for a person: the list after the self-test's corrections, and the first face's photo.
-        let artifacts = Self.packageRoot.appendingPathComponent(".build/test-artifacts").path
+        // Beside the test binary, so that a build in another scratch folder (the sanitizer runs) keeps its own.
+        let artifacts = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("test-artifacts").path
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         for (name, fragment, height) in [("review-page.png", "#selftest", 2000), ("review-photo.png", "#photo=1", 1000)] {
             let png = (artifacts as NSString).appendingPathComponent(name)

@@ -54,6 +54,45 @@ import TestSupport
         #expect(result.heads.parameters.flatValues.array == straight, "resumed weights differ from the uninterrupted run")
     }
 
+    /// A checkpoint keeps what `--resume` needs besides weights: the run's epochs, name encoder and interval.
+    @Test func checkpointKeepsTheRunsResumeSettings() throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var first = Self.options(epochs: 3)
+        first.outFolder = folder
+        first.checkpointEvery = 2
+        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        let latest = try Checkpoint.resolve(folder)
+        #expect(latest.hasSuffix("epoch-0003"))  // every 2, and always the last epoch
+        let settings = try Checkpoint.resumeSettings(latest)
+        #expect(settings.epochs == 3 && settings.encoder == .builtin && settings.checkpointEvery == 2)
+        #expect(try Checkpoint.readState(latest).epochsDone == 3)
+    }
+
+    /// What a process killed inside Checkpoint.write leaves is cleaned up before a resume picks its checkpoint: a
+    /// complete checkpoint moved aside (`.old-PID`) whose replacement never arrived is put back, half-made folders go,
+    /// and folders of a live process are left alone.
+    @Test func resolveRecoversCheckpointWritesOfKilledProcesses() throws {
+        let folder = Self.temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var first = Self.options(epochs: 2)
+        first.outFolder = folder
+        first.checkpointEvery = 1
+        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        let fm = FileManager.default
+        let checkpoints = folder + "/checkpoints"
+        let dead = Int32.max  // above any pid_max, so no such process
+        let live = ProcessInfo.processInfo.processIdentifier
+        // Killed between "move epoch-0002 aside" and "move its replacement in"; an older .old of epoch 1; half-made 3.
+        try fm.moveItem(atPath: "\(checkpoints)/epoch-0002", toPath: "\(checkpoints)/epoch-0002.old-\(dead)")
+        try fm.copyItem(atPath: "\(checkpoints)/epoch-0001", toPath: "\(checkpoints)/epoch-0001.old-\(dead)")
+        try fm.createDirectory(atPath: "\(checkpoints)/epoch-0003.partial-\(dead)", withIntermediateDirectories: false)
+        try fm.createDirectory(atPath: "\(checkpoints)/epoch-0003.partial-\(live)", withIntermediateDirectories: false)
+        #expect(try Checkpoint.resolve(folder) == "\(checkpoints)/epoch-0002")
+        #expect(try fm.contentsOfDirectory(atPath: checkpoints).sorted() == ["epoch-0001", "epoch-0002", "epoch-0003.partial-\(live)"])
+        #expect(try Checkpoint.readState("\(checkpoints)/epoch-0002").epochsDone == 2)
+    }
+
     @Test func resumeRefusesOtherTrainingSamples() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -33,6 +33,21 @@ import Testing
         #expect(try mode("p") == mode("reference"))
     }
 
+    /// A write sweeps the temporary files of writers of the same file that were killed (their process is gone), and
+    /// nothing else: not a live writer's, not another file's, not a name that only looks similar.
+    @Test func aWriteSweepsTheTemporaryFilesOfKilledWriters() throws {
+        let dir = try TemporaryDirectory()
+        let dead = Int32.max  // above any pid_max, so no such process
+        let live = getpid()
+        let kept = [".labels.json.\(live).abc.partial", ".other.json.\(dead).abc.partial", ".labels.json.x.abc.partial",
+                    ".labels.json.\(dead).partial", ".labels.json.5.\(dead).abc.partial"]
+        for name in kept + [".labels.json.\(dead).k2j3.partial"] { try writeAtomically([0], to: dir.file(name)) }
+        try writeAtomically([1, 2], to: dir.file("labels.json"))
+        #expect(dir.contents == (kept + ["labels.json"]).sorted())
+        #expect(try contents(dir.file("labels.json")) == [1, 2])
+        #expect(processExists(live) && !processExists(dead))
+    }
+
     @Test func streamingWriter() throws {
         let dir = try TemporaryDirectory()
         try writeAtomically(to: dir.file("s")) { sink in

@@ -95,12 +95,15 @@ public func writeAtomically(to path: String, contents: (inout AtomicFileSink) th
         name = path
     }
 
-    // A random suffix instead of a counter: no shared mutable state, and O_EXCL makes a collision a retry, not a race.
+    // `.NAME.PID.RANDOM.partial`: the process id lets a later write sweep what a killed writer left behind
+    // (`sweepInterruptedWrites`); a random suffix instead of a counter needs no shared mutable state, and O_EXCL makes a
+    // collision a retry, not a race.
+    let temporaryPrefix = prefix + ".\(name.prefix(64)).\(getpid())."
     var fd: Int32 = -1
     var temporaryPath = ""
     for _ in 0..<16 {
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        temporaryPath = prefix + ".\(name.prefix(64)).\(suffix).partial"
+        temporaryPath = temporaryPrefix + "\(suffix).partial"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if fd >= 0 || errno != EEXIST { break }
     }
@@ -139,6 +142,28 @@ public func writeAtomically(to path: String, contents: (inout AtomicFileSink) th
         _ = fsync(dfd)
         close(dfd)
     }
+    sweepInterruptedWrites(of: name, in: directory)
+}
+
+/// Removes the temporary files that writers of `name` in `directory` killed mid-write left behind
+/// (`.NAME.PID.RANDOM.partial` whose process is gone). Best effort and silent: nothing reads these files, and a
+/// temporary file of a live writer (this process or another) is never touched. Another machine writing into the same
+/// network folder is the one case a dead local PID does not prove: that writer then fails with a clear error at its
+/// rename, and the old file stays intact.
+func sweepInterruptedWrites(of name: String, in directory: String) {
+    let head = ".\(name.prefix(64))."
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+    for entry in entries where entry.hasPrefix(head) && entry.hasSuffix(".partial") {
+        // What is left between the name and ".partial" must be exactly PID.RANDOM.
+        let middle = entry.dropFirst(head.count).dropLast(".partial".count).split(separator: ".", omittingEmptySubsequences: false)
+        guard middle.count == 2, let pid = Int32(middle[0]), pid > 0, !processExists(pid) else { continue }
+        unlink(directory == "/" ? "/" + entry : directory + "/" + entry)
+    }
+}
+
+/// Whether a process with this id exists on this machine (it may belong to another user).
+public func processExists(_ pid: Int32) -> Bool {
+    kill(pid, 0) == 0 || errno == EPERM
 }
 
 /// Creates `path` and any missing parents, like `mkdir -p`; an error names the folder asked for, the part that could

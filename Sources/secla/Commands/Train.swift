@@ -82,8 +82,9 @@ struct Train: ParsableCommand {
 
             The run folder (--out) receives model.safetensors (official parameter names), run.json (settings,
             per-epoch losses, metrics), alignment.json (each labelled face's box, name, score, runner-up and
-            confidence) and, with --checkpoint-every, checkpoints/epoch-NNNN. --resume continues a run and ends with
-            the same weights as an uninterrupted one. To replay a run made elsewhere step by step: --init WEIGHTS,
+            confidence) and, with --checkpoint-every, checkpoints/epoch-NNNN. --resume continues a run with its own
+            settings (epochs, name encoder, checkpoint interval) and ends with the same weights as an uninterrupted
+            one; interrupted checkpoint writes of a killed run are cleaned up first. To replay a run made elsewhere step by step: --init WEIGHTS,
             --batch-order ORDER.npy and --loss-log steps.csv.
 
             Examples:
@@ -233,18 +234,21 @@ struct Train: ParsableCommand {
         Memory.reuseFreedBuffers()
         let corpus = try exitingOnDataError { try source.load() }
         var options = RunOptions(config: trainingConfig())
-        if let resume, epochs == nil {
-            // Without --epochs a resumed run ends where the run was set to end, not at the preset's epoch count.
-            options.config.epochs = try exitingOnDataError { try Checkpoint.readState(Checkpoint.resolve(resume)).config.epochs }
+        // A resumed run continues as it was set up: its epochs, name encoder and checkpoint interval, unless given.
+        let saved = try resume.map { path in try exitingOnDataError { try Checkpoint.resumeSettings(Checkpoint.resolve(path)) } }
+        if let saved, epochs == nil { options.config.epochs = saved.epochs }
+        if let saved, let trained = saved.encoder, let nameEncoder, nameEncoder != trained {
+            throw ValidationError("--name-encoder \(nameEncoder.rawValue): the checkpoint was trained on \(trained.rawValue) name features; "
+                                  + "leave --name-encoder out to continue with them")
         }
         options.evaluation = evaluation
         options.holdout = holdout
         options.splitSeed = splitSeed
         options.inference = inference.options
-        options.encoder = nameEncoder ?? .default(for: corpus)
-        if nameEncoder == nil, let note = NameEncoderChoice.fallbackNote(for: corpus) { printNote(note) }
+        options.encoder = nameEncoder ?? saved?.encoder ?? .default(for: corpus)
+        if nameEncoder == nil, saved?.encoder == nil, let note = NameEncoderChoice.fallbackNote(for: corpus) { printNote(note) }
         options.outFolder = out
-        options.checkpointEvery = checkpointEvery ?? (out != nil ? options.config.epochs : nil)
+        options.checkpointEvery = checkpointEvery ?? (out != nil ? (saved?.checkpointEvery ?? options.config.epochs) : nil)
         options.resume = resume
         options.initWeights = initWeights
         if let batchOrder { options.batchOrder = try exitingOnDataError { try BatchOrder.read(batchOrder) } }

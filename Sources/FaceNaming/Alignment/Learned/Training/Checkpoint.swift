@@ -23,11 +23,13 @@ public enum Checkpoint {
         ["format": "pt", "model": "secla-projection-heads", "config": try jsonText(heads), "name_encoder": encoder]
     }
 
-    /// Writes `trainer`'s checkpoint as DIR/checkpoints/epoch-NNNN and returns its path.
+    /// Writes `trainer`'s checkpoint as DIR/checkpoints/epoch-NNNN and returns its path. `every` (the run's
+    /// --checkpoint-every) is kept in state.json, so that `--resume` continues checkpointing as the run did.
     @discardableResult
-    public static func write(_ trainer: SECLATrainer, encoder: String, runFolder: String) throws -> String {
+    public static func write(_ trainer: SECLATrainer, encoder: String, every: Int? = nil, runFolder: String) throws -> String {
         let parent = (runFolder as NSString).appendingPathComponent(folder)
         try createFolder(parent)
+        recoverInterruptedWrites(in: parent)
         let final = (parent as NSString).appendingPathComponent(String(format: "epoch-%04d", trainer.epochsDone))
         let temporary = final + ".partial-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.removeItem(atPath: temporary)
@@ -39,7 +41,7 @@ public enum Checkpoint {
             try Safetensors.write([("exp_avg", trainer.optimizer.m.reshaped([n])), ("exp_avg_sq", trainer.optimizer.v.reshaped([n]))],
                                   metadata: ["optimizer": "AdamW(\(trainer.config.optimizer.rawValue))"],
                                   to: (temporary as NSString).appendingPathComponent(optimizerFile))
-            try writeAtomically(Data(try jsonText(trainer.state, pretty: true).utf8), to: (temporary as NSString).appendingPathComponent(stateFile))
+            try writeAtomically(try stateJSON(trainer.state, every: every), to: (temporary as NSString).appendingPathComponent(stateFile))
         } catch {
             // A failed write (full disk) leaves no half-made checkpoint folder behind.
             try? FileManager.default.removeItem(atPath: temporary)
@@ -57,11 +59,86 @@ public enum Checkpoint {
         return final
     }
 
-    /// `path` is a checkpoint folder, or a run folder whose latest checkpoint is meant.
+    /// The trainer's state with the run's checkpoint interval added ("checkpointEvery", same object): state.json stays
+    /// readable as `SECLATrainer.State`, and checkpoints written before the key existed still read. Encoded by the one
+    /// JSONEncoder, so every number is written exactly as before (the learning rate must round-trip bit for bit).
+    struct StoredState: Codable {
+        var state: SECLATrainer.State
+        var checkpointEvery: Int?
+        enum Key: String, CodingKey { case checkpointEvery }
+        init(state: SECLATrainer.State, checkpointEvery: Int?) { (self.state, self.checkpointEvery) = (state, checkpointEvery) }
+        init(from decoder: any Decoder) throws {
+            state = try SECLATrainer.State(from: decoder)
+            checkpointEvery = try decoder.container(keyedBy: Key.self).decodeIfPresent(Int.self, forKey: .checkpointEvery)
+        }
+        func encode(to encoder: any Encoder) throws {
+            try state.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encodeIfPresent(checkpointEvery, forKey: .checkpointEvery)
+        }
+    }
+
+    static func stateJSON(_ state: SECLATrainer.State, every: Int?) throws -> Data {
+        Data(try jsonText(StoredState(state: state, checkpointEvery: every), pretty: true).utf8)
+    }
+
+    /// What `--resume` takes from a checkpoint besides weights and counters: the epochs the run was set to, the name
+    /// encoder its features came from, and its checkpoint interval (nil for checkpoints written before it was kept).
+    public struct ResumeSettings: Sendable, Equatable {
+        public var epochs: Int
+        public var encoder: NameEncoderChoice?
+        public var checkpointEvery: Int?
+    }
+
+    public static func resumeSettings(_ checkpoint: String) throws -> ResumeSettings {
+        let stored = try readStoredState(checkpoint)
+        let modelPath = (checkpoint as NSString).appendingPathComponent(modelFile)
+        let encoderName: String?
+        do { encoderName = try Safetensors.read(path: modelPath).metadata["name_encoder"] } catch let error as FormatError {
+            throw DataError(error)
+        }
+        var encoder: NameEncoderChoice?
+        if let encoderName {
+            guard let known = NameEncoderChoice(rawValue: encoderName) else {
+                throw DataError(path: modelPath, field: "name_encoder", "unknown name encoder \"\(encoderName)\"",
+                                hint: "known: \(NameEncoderChoice.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            encoder = known
+        }
+        return ResumeSettings(epochs: stored.state.config.epochs, encoder: encoder,
+                              checkpointEvery: stored.checkpointEvery.flatMap { $0 >= 1 ? $0 : nil })
+    }
+
+    /// Cleans up after a process killed inside `write`: a half-made `epoch-NNNN.partial-PID` folder is removed, and an
+    /// `epoch-NNNN.old-PID` folder (a complete checkpoint moved aside to be replaced) goes back to `epoch-NNNN` when
+    /// its replacement never arrived, else is removed. Only folders of processes that no longer exist are touched;
+    /// errors are ignored, since these names are never read as checkpoints.
+    static func recoverInterruptedWrites(in parent: String) {
+        let fm = FileManager.default
+        guard let entries = try? fm.contentsOfDirectory(atPath: parent) else { return }
+        for entry in entries.sorted() where entry.hasPrefix("epoch-") {
+            let parts = entry.split(separator: ".", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let kind = parts[1].split(separator: "-", maxSplits: 1)
+            guard kind.count == 2, kind[0] == "partial" || kind[0] == "old", let pid = Int32(kind[1]), pid > 0,
+                  !processExists(pid) else { continue }
+            let path = (parent as NSString).appendingPathComponent(entry)
+            let final = (parent as NSString).appendingPathComponent(String(parts[0]))
+            if kind[0] == "old" && !fm.fileExists(atPath: final) {
+                try? fm.moveItem(atPath: path, toPath: final)
+            } else {
+                try? fm.removeItem(atPath: path)
+            }
+        }
+    }
+
+    /// `path` is a checkpoint folder, or a run folder whose latest checkpoint is meant. Checkpoint writes that a
+    /// killed process left unfinished are cleaned up first (`recoverInterruptedWrites`).
     public static func resolve(_ path: String) throws -> String {
         let fm = FileManager.default
         if fm.fileExists(atPath: (path as NSString).appendingPathComponent(stateFile)) { return path }
         let parent = (path as NSString).appendingPathComponent(folder)
+        recoverInterruptedWrites(in: parent)
         let epochs = ((try? fm.contentsOfDirectory(atPath: parent)) ?? [])
             .filter { $0.hasPrefix("epoch-") && !$0.contains(".") }.sorted()
         guard let latest = epochs.last else {
@@ -73,9 +150,13 @@ public enum Checkpoint {
 
     /// Reads a checkpoint's state (to rebuild the trainer before restoring it).
     public static func readState(_ checkpoint: String) throws -> SECLATrainer.State {
+        try readStoredState(checkpoint).state
+    }
+
+    static func readStoredState(_ checkpoint: String) throws -> StoredState {
         let path = (checkpoint as NSString).appendingPathComponent(stateFile)
         do {
-            return try JSONDecoder().decode(SECLATrainer.State.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            return try JSONDecoder().decode(StoredState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch let error as DecodingError {
             throw DataError(path: path, record: "checkpoint state", decoding: error)
         } catch {

@@ -161,7 +161,7 @@ public enum SECLARun {
             let record = trainer.trainEpoch(order: options.batchOrder?[trainer.epochsDone], onStep: onStep)
             if let out = options.outFolder, let every = options.checkpointEvery, every > 0,
                trainer.epochsDone % every == 0 || trainer.epochsDone == config.epochs {
-                try Checkpoint.write(trainer, encoder: encoderName, runFolder: out)
+                try Checkpoint.write(trainer, encoder: encoderName, every: every, runFolder: out)
             }
             onEpoch?(record, trainer)
         }
