@@ -56,7 +56,7 @@ struct CalibrationBenchmark: ParsableCommand {
         let data = try NativeFormat.read(folder: corpus)
         var settings = NamingSettings()
         settings.epochs = epochs
-        settings.nameEmbeddings = try? NameAttributes.embeddings(for: data)
+        settings.nameEmbeddings = .load(for: data)  // once for every method
         var rows = [Row]()
         for method in list {
             let result = try Naming.run(method, corpus: data, settings: settings)

@@ -111,8 +111,8 @@ public struct NamingSettings {
     public var epochs: Int?
     /// SECLA's name encoder (nil: the default for the corpus).
     public var encoder: NameEncoderChoice?
-    /// all-MiniLM-L6-v2 name embeddings for `evidence`'s name attributes (nil: none).
-    public var nameEmbeddings: NameFeatures?
+    /// Name embeddings for `evidence`'s name attributes.
+    public var nameEmbeddings: NameEmbeddings = .automatic
     /// Faces a person named.
     public var corrections: Corrections?
     /// Replaces the method's fitted constants (e.g. T 1, b 0 to fit new ones).
@@ -121,6 +121,22 @@ public struct NamingSettings {
     public var onStep: ((StepRecord) -> Void)?
 
     public init() {}
+}
+
+/// Where `evidence` gets the text embeddings of the candidate names from.
+public enum NameEmbeddings {
+    /// all-MiniLM-L6-v2's for the corpus's candidates when the model is installed (`NameAttributes.embeddings`);
+    /// a note says so when it is not, or when it fails.
+    case automatic
+    /// Already computed (to share one set between several runs on a corpus).
+    case given(NameFeatures)
+    /// None: names seen once get no evidence from their text.
+    case none
+
+    /// Automatic embeddings for `corpus`, loaded now so that several runs can share them (`.given`), or `.none`.
+    public static func load(for corpus: Corpus) -> NameEmbeddings {
+        (try? NameAttributes.embeddings(for: corpus)).flatMap { $0 }.map { .given($0) } ?? .none
+    }
 }
 
 public struct NamingResult: Sendable {
@@ -149,11 +165,23 @@ public enum Naming {
         switch method {
         case .evidence, .learnedPrior:
             let evidence = method == .evidence
-            if evidence && settings.nameEmbeddings == nil {
-                notes.append("no name embeddings (all-MiniLM-L6-v2 not installed: bash scripts/fetch-minilm.sh): names seen once get no evidence from their text")
+            var embeddings: NameFeatures?
+            if evidence {
+                switch settings.nameEmbeddings {
+                case .given(let given): embeddings = given
+                case .none: break
+                case .automatic:
+                    do {
+                        embeddings = try NameAttributes.embeddings(for: corpus)
+                        if embeddings == nil {
+                            notes.append("no name embeddings (all-MiniLM-L6-v2 not installed: bash scripts/fetch-minilm.sh): names seen once get no evidence from their text")
+                        }
+                    } catch {
+                        notes.append("name embeddings failed (\(error)): names seen once get no evidence from their text")
+                    }
+                }
             }
-            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: true, evidence: evidence,
-                                                            nameEmbeddings: evidence ? settings.nameEmbeddings : nil, fixed: fixed)
+            let result = try LearnedLayoutPrior.bergLearned(corpus, aliases: true, evidence: evidence, nameEmbeddings: embeddings, fixed: fixed)
             predictions = result.predictions
             options = result.options
             prior = result.prior

@@ -185,9 +185,7 @@ public enum BenchRunner {
                             perEpoch: iterations > 0 ? seconds / Double(iterations) : nil, labelling: nil))
         case .learnedPriorAliases, .evidence:
             // `secla name`'s methods: the same labels and calibrated confidences as that command gives.
-            var naming = NamingSettings()
-            if method == .evidence { naming.nameEmbeddings = try NameAttributes.embeddings(for: corpus) }
-            let result = try Naming.run(method == .evidence ? .evidence : .learnedPrior, corpus: corpus, settings: naming)
+            let result = try Naming.run(method == .evidence ? .evidence : .learnedPrior, corpus: corpus)
             rows.append(row(nil, result.labels.map { $0.map(\.name) }, training: result.seconds, labelling: nil, labels: result.labels))
         case .learnedPrior:
             let start = Date()

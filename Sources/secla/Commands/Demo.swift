@@ -146,9 +146,7 @@ extension Demo {
             return nil
         }
         let corpus = try exitingOnDataError { try NativeFormat.read(folder: corpusFolder) }
-        var settings = NamingSettings()
-        settings.nameEmbeddings = try? NameAttributes.embeddings(for: corpus)
-        let result = try exitingOnDataError { try Naming.run(.recommended, corpus: corpus, settings: settings) }
+        let result = try exitingOnDataError { try Naming.run(.recommended, corpus: corpus) }
         try SECLARun.writeLabels(corpus: corpus, samples: Array(corpus.samples.indices), labels: result.labels, to: labelsPath)
         let rows = try exitingOnDataError { try ReviewReport.rows(labels: try LabelsFile.read(path: labelsPath), labelsPath: labelsPath, corpus: corpus) }
         try writeAtomically(Data(ReviewReport.html(rows: rows, title: "secla demo: named faces", imagesRoot: folder).utf8), to: reviewPath)

@@ -87,13 +87,6 @@ struct NameCommand: ParsableCommand {
         settings.epochs = epochs
         settings.encoder = nameEncoder
         if let fixed { settings.corrections = try exitingOnDataError { try Corrections.read(path: fixed, corpus: corpus) } }
-        if method == .evidence {
-            do {
-                settings.nameEmbeddings = try NameAttributes.embeddings(for: corpus)
-            } catch {
-                printNote("note: name embeddings failed (\(error)); names seen once get no evidence from their text")
-            }
-        }
         var line: ProgressLine?
         if method.family == .learned {
             let progress = ProgressLine()
