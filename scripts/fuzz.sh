@@ -14,6 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Everything runs from a function, read whole before it starts, so editing this file during a long run is harmless.
+main() {
+
 seconds=60 seconds_given="" runs="" jobs=2 targets=()
 all_targets=(npy npz safetensors corpus-jsonl lfw-dict celebto-dict predictions labels corrections sidecar-jsonl sidecar-csv caption-text conll image)
 while (($#)); do
@@ -154,3 +157,6 @@ if ((failed)); then
     echo "fuzz.sh: a target crashed, leaked or hung; inputs in $work/crashes/, logs in $work/logs/" >&2
     exit 1
 fi
+}
+
+main "$@"; exit $?
