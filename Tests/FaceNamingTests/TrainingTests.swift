@@ -19,6 +19,14 @@ import TestSupport
 
     static func temporaryFolder(_ name: String = #function) -> String { FaceNamingTests.temporaryFolder(name) }
 
+    /// Trains `epochs` epochs into the run folder `folder`, with a checkpoint every `every` epochs.
+    static func checkpointedRun(epochs: Int, every: Int, into folder: String) throws {
+        var options = Self.options(epochs: epochs)
+        options.outFolder = folder
+        options.checkpointEvery = every
+        _ = try SECLARun.run(corpus: corpus, options: options)
+    }
+
     @Test(arguments: [LossMode.faithful, .clean])
     func learnsAndIsDeterministic(_ mode: LossMode) throws {
         let a = try SECLARun.run(corpus: Self.corpus, options: Self.options(epochs: 3, mode: mode))
@@ -36,10 +44,7 @@ import TestSupport
 
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var first = Self.options(epochs: 2)
-        first.outFolder = folder
-        first.checkpointEvery = 1
-        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        try Self.checkpointedRun(epochs: 2, every: 1, into: folder)
         #expect(FileManager.default.fileExists(atPath: folder + "/checkpoints/epoch-0001/state.json"))
         #expect(FileManager.default.fileExists(atPath: folder + "/checkpoints/epoch-0002/optimizer.safetensors"))
         #expect(FileManager.default.fileExists(atPath: folder + "/alignment.json"))
@@ -58,10 +63,7 @@ import TestSupport
     @Test func checkpointKeepsTheRunsResumeSettings() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var first = Self.options(epochs: 3)
-        first.outFolder = folder
-        first.checkpointEvery = 2
-        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        try Self.checkpointedRun(epochs: 3, every: 2, into: folder)
         let latest = try Checkpoint.resolve(folder)
         #expect(latest.hasSuffix("epoch-0003"))  // every 2, and always the last epoch
         let settings = try Checkpoint.resumeSettings(latest)
@@ -75,10 +77,7 @@ import TestSupport
     @Test func resolveRecoversCheckpointWritesOfKilledProcesses() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var first = Self.options(epochs: 2)
-        first.outFolder = folder
-        first.checkpointEvery = 1
-        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        try Self.checkpointedRun(epochs: 2, every: 1, into: folder)
         let fm = FileManager.default
         let checkpoints = folder + "/checkpoints"
         let dead = Int32.max  // above any pid_max, so no such process
@@ -96,10 +95,7 @@ import TestSupport
     @Test func resumeRefusesOtherTrainingSamples() throws {
         let folder = Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var first = Self.options(epochs: 1)
-        first.outFolder = folder
-        first.checkpointEvery = 1
-        _ = try SECLARun.run(corpus: Self.corpus, options: first)
+        try Self.checkpointedRun(epochs: 1, every: 1, into: folder)
         var other = Self.options(epochs: 2)
         other.resume = folder
         other.evaluation = .inductive

@@ -135,7 +135,8 @@ public enum NameEmbeddings {
 
     /// Automatic embeddings for `corpus`, loaded now so that several runs can share them (`.given`), or `.none`.
     public static func load(for corpus: Corpus) -> NameEmbeddings {
-        (try? NameAttributes.embeddings(for: corpus)).flatMap { $0 }.map { .given($0) } ?? .none
+        guard let features = try? NameAttributes.embeddings(for: corpus) else { return .none }
+        return .given(features)
     }
 }
 
